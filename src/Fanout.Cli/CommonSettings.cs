@@ -1,0 +1,21 @@
+using Fanout.Engine;
+using Fanout.Records;
+
+namespace Fanout.Cli;
+
+/// <summary>The validated form of <see cref="CommonOptions"/>.</summary>
+internal sealed record CommonSettings
+{
+    public required WorkPoolOptions Pool { get; init; }
+
+    public string? OutputPath { get; init; }
+
+    public required OutputFormat Format { get; init; }
+
+    /// <summary><c>bar</c>, <c>plain</c> or <c>none</c>.</summary>
+    public required string Progress { get; init; }
+
+    public bool Quiet { get; init; }
+
+    public string? StatsPath { get; init; }
+}

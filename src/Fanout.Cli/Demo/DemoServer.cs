@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Fanout.Cli.Demo;
+
+/// <summary>
+/// A local server with endpoints that simulate slow APIs, for the demo and the benchmarks. Binds to
+/// 127.0.0.1 only, on a random port unless one is given.
+/// </summary>
+internal sealed class DemoServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private DemoServer(WebApplication app, Uri baseUrl)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+    }
+
+    public Uri BaseUrl { get; }
+
+    public static async Task<DemoServer> StartAsync(int port = 0, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, port);
+            kestrel.Limits.MaxConcurrentConnections = null;
+        });
+        var app = builder.Build();
+        var flakyCounts = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+
+        // GET /delay/{ms}: a JSON API answering after ms milliseconds.
+        app.MapGet("/delay/{ms:int}", async (int ms, HttpContext context) =>
+        {
+            if (ms > 0)
+            {
+                await Task.Delay(Math.Min(ms, 60_000), context.RequestAborted);
+            }
+
+            return Results.Json(new { ok = true, delay_ms = ms, path = context.Request.Path.Value, query = context.Request.QueryString.Value });
+        });
+
+        // GET /status/{code}: answers with that status.
+        app.MapGet("/status/{code:int}", (int code) => Results.Json(new { status = code }, statusCode: code));
+
+        // GET /flaky/{failures}?id=X: the first `failures` calls per id answer 503 with Retry-After: 0.
+        app.MapGet("/flaky/{failures:int}", (int failures, string? id, HttpContext context) =>
+        {
+            var seen = flakyCounts.AddOrUpdate(id ?? string.Empty, 1, (_, n) => n + 1);
+            if (seen <= failures)
+            {
+                context.Response.Headers.RetryAfter = "0";
+                return Results.Json(new { error = "try again" }, statusCode: 503);
+            }
+
+            return Results.Json(new { ok = true, attempts = seen });
+        });
+
+        // GET /bytes/{n}: n bytes of binary data.
+        app.MapGet("/bytes/{n:int}", (int n) => Results.Bytes(new byte[Math.Clamp(n, 0, 64 << 20)], "application/octet-stream"));
+
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new DemoServer(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,134 @@
+using System.CommandLine;
+using System.Globalization;
+using Fanout.Cli.Console;
+using Fanout.Cli.Demo;
+using Fanout.Engine;
+using Fanout.Http;
+using Spectre.Console;
+
+namespace Fanout.Cli;
+
+/// <summary>
+/// <c>fanout demo</c>: runs each job sequentially and concurrently against an embedded local server
+/// and prints the two side by side. No network, no arguments.
+/// </summary>
+internal static class DemoCommand
+{
+    private const int HttpRequests = 100;
+    private const int HttpDelayMs = 30;
+    private const int HttpConcurrency = 50;
+
+    public static Command Create()
+    {
+        var serve = new Option<bool>("--serve") { Description = "Only start the local demo server and keep it running (for benchmarks and trying fanout by hand)" };
+        var port = new Option<int>("--port") { Description = "Port for --serve [default: random]" };
+        var command = new Command("demo", """
+            See what concurrency buys: runs each job sequentially and then concurrently against a local server
+            started on 127.0.0.1, and prints wall time, throughput and speedup side by side. Needs no network.
+
+            The server's endpoints (also with --serve): /delay/{ms}, /status/{code}, /flaky/{failures}?id=X, /bytes/{n}.
+            """);
+        command.Options.Add(serve);
+        command.Options.Add(port);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(serve))
+            {
+                return await ServeAsync(parse.GetValue(port));
+            }
+
+            return await RunDemoAsync(cancellationToken);
+        });
+        return command;
+    }
+
+    private static async Task<int> ServeAsync(int port)
+    {
+        await using var server = await DemoServer.StartAsync(port);
+        System.Console.WriteLine(server.BaseUrl.ToString().TrimEnd('/'));
+        System.Console.Error.WriteLine($"fanout demo server on {server.BaseUrl} (Ctrl+C to stop)");
+        var stopped = new TaskCompletionSource();
+        System.Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stopped.TrySetResult();
+        };
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stopped.TrySetResult();
+        });
+        await stopped.Task;
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> RunDemoAsync(CancellationToken cancellationToken)
+    {
+        var console = AnsiConsole.Console;
+        await using var server = await DemoServer.StartAsync(0, cancellationToken);
+        console.MarkupLine($"[bold]fanout demo[/] against a local server at {Markup.Escape(server.BaseUrl.ToString())}");
+        console.WriteLine();
+
+        var rows = new List<DemoRow>
+        {
+            await HttpRowAsync(server.BaseUrl, console, cancellationToken),
+        };
+
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("job")
+            .AddColumn("work")
+            .AddColumn(new TableColumn("sequential").RightAligned())
+            .AddColumn(new TableColumn("concurrent").RightAligned())
+            .AddColumn(new TableColumn("items/s seq → conc").RightAligned())
+            .AddColumn(new TableColumn("speedup").RightAligned());
+        foreach (var row in rows)
+        {
+            table.AddRow(
+                row.Job,
+                row.Work,
+                SummaryPrinter.Format(row.Sequential.WallTime),
+                $"{SummaryPrinter.Format(row.Concurrent.WallTime)} (-j {row.Concurrency})",
+                string.Create(CultureInfo.InvariantCulture, $"{row.Sequential.Throughput:0.#} → {row.Concurrent.Throughput:0.#}"),
+                string.Create(CultureInfo.InvariantCulture, $"[bold green]{row.Sequential.WallTime / row.Concurrent.WallTime:0.0}x[/]"));
+        }
+
+        console.Write(table);
+        var failed = rows.Sum(r => r.Sequential.Failed + r.Concurrent.Failed);
+        if (failed > 0)
+        {
+            console.MarkupLine($"[red]{failed} demo items failed[/]: the comparison above is not trustworthy.");
+            return ExitCodes.SomeFailed;
+        }
+
+        console.WriteLine();
+        console.WriteLine("Try it on your own work: fanout http --help");
+        return ExitCodes.Success;
+    }
+
+    private static async Task<DemoRow> HttpRowAsync(Uri baseUrl, IAnsiConsole console, CancellationToken cancellationToken)
+    {
+        var requests = Enumerable.Range(1, HttpRequests)
+            .Select(i => new HttpRequestItem("GET", new Uri(baseUrl, $"/delay/{HttpDelayMs}?id={i}")))
+            .ToList();
+        using var caller = new HttpCaller(new HttpJobOptions { MaxConnectionsPerServer = HttpConcurrency, BodyMode = HttpBodyMode.None });
+        console.WriteLine($"http: {HttpRequests} API calls, each answered after {HttpDelayMs} ms ...");
+        var sequential = await RunAsync(requests, caller, 1, cancellationToken);
+        var concurrent = await RunAsync(requests, caller, HttpConcurrency, cancellationToken);
+        return new DemoRow("http", $"{HttpRequests} API calls ({HttpDelayMs} ms each)", HttpConcurrency, sequential, concurrent);
+    }
+
+    private static async Task<WorkStats> RunAsync<TItem, TResult>(IReadOnlyList<TItem> items, IWorkHandler<TItem, TResult> handler, int concurrency, CancellationToken cancellationToken)
+    {
+        var stats = new WorkStats();
+        var options = new WorkPoolOptions { Concurrency = concurrency, AttemptTimeout = TimeSpan.FromSeconds(10), AbortToken = cancellationToken };
+        await foreach (var result in WorkPool.RunAsync(items, handler, options, cancellationToken))
+        {
+            stats.Add(result);
+        }
+
+        stats.Complete();
+        return stats;
+    }
+
+    private sealed record DemoRow(string Job, string Work, int Concurrency, WorkStats Sequential, WorkStats Concurrent);
+}

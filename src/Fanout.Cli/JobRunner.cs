@@ -1,0 +1,133 @@
+using System.Runtime.CompilerServices;
+using Fanout.Cli.Console;
+using Fanout.Engine;
+using Fanout.Records;
+
+namespace Fanout.Cli;
+
+/// <summary>
+/// The run loop every job shares: input lines, parsed into items (bad lines reported and counted),
+/// through the pool, results to the chosen writer, progress and summary on stderr, and the exit code.
+/// </summary>
+internal static class JobRunner
+{
+    public static async Task<int> RunAsync<TItem, TResult>(JobSpec<TItem, TResult> job, CommonSettings settings, IReadOnlyList<string> inputs)
+    {
+        var unreadable = InputReader.FindUnreadable(inputs);
+        if (unreadable.Count > 0)
+        {
+            throw new UsageException(string.Join(Environment.NewLine + "fanout: ", unreadable));
+        }
+
+        var stats = new WorkStats();
+        await using var progress = ProgressDisplay.Create(settings.Progress, job.Name, job.Noun, stats);
+        using var interruption = new Interruption(progress.Message);
+        var pool = settings.Pool with { AbortToken = interruption.AbortToken };
+
+        var file = settings.OutputPath is { } path ? AtomicFile.Create(path) : null;
+        await using (file)
+        {
+            var output = file?.Stream ?? System.Console.OpenStandardOutput();
+            var writer = RecordWriter.Create(settings.Format, output);
+            var inputBroken = false;
+            progress.Start();
+            if (settings.Progress == "bar" && pool.Shard is null)
+            {
+                _ = CountItemsAsync(inputs, progress);
+            }
+
+            try
+            {
+                var items = ParseAsync(job, inputs, stats, progress, interruption.StopToken);
+                await foreach (var result in WorkPool.RunAsync(items, job.Handler, pool, interruption.StopToken))
+                {
+                    stats.Add(result);
+                    job.Observe?.Invoke(result);
+                    await writer.WriteAsync(result, job.WriteRecord);
+                }
+            }
+            catch (IOException ex)
+            {
+                // The input became unreadable mid-run: the results so far are kept, the run is a usage failure.
+                progress.Message($"fanout: reading input failed: {ex.Message}");
+                inputBroken = true;
+            }
+            finally
+            {
+                stats.Complete();
+                await writer.DisposeAsync();
+            }
+
+            if (file is not null)
+            {
+                await file.CommitAsync();
+            }
+
+            await progress.DisposeAsync();
+            var sections = job.Sections?.Invoke() ?? [];
+            if (!settings.Quiet)
+            {
+                SummaryPrinter.Print(System.Console.Error, job.Noun, pool.Concurrency, stats, sections, interruption.Interrupted);
+            }
+
+            if (settings.StatsPath is { } statsPath)
+            {
+                await SummaryPrinter.WriteJsonAsync(statsPath, job.Name, pool.Concurrency, stats, sections, interruption.Interrupted, CancellationToken.None);
+            }
+
+            return interruption.Interrupted ? ExitCodes.Interrupted
+                : inputBroken ? ExitCodes.Usage
+                : stats.AllSucceeded ? ExitCodes.Success
+                : ExitCodes.SomeFailed;
+        }
+    }
+
+    private static async IAsyncEnumerable<TItem> ParseAsync<TItem, TResult>(
+        JobSpec<TItem, TResult> job,
+        IReadOnlyList<string> inputs,
+        WorkStats stats,
+        ProgressDisplay progress,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var line in InputReader.ReadLinesAsync(inputs, System.Console.OpenStandardInput, cancellationToken))
+        {
+            TItem item;
+            try
+            {
+                item = job.Parse(line);
+            }
+            catch (InputFormatException ex)
+            {
+                stats.AddInvalidInput();
+                progress.Message($"{ex.Location}: {ex.Reason}");
+                continue;
+            }
+
+            yield return item;
+        }
+    }
+
+    /// <summary>Counts the input lines of named files in the background, so the bar can show a total and an ETA.</summary>
+    private static async Task CountItemsAsync(IReadOnlyList<string> inputs, ProgressDisplay progress)
+    {
+        if (inputs.Count == 0 || inputs.Contains(InputReader.StandardInputName))
+        {
+            return;
+        }
+
+        try
+        {
+            long count = 0;
+            await foreach (var _ in InputReader.ReadLinesAsync(inputs, () => Stream.Null))
+            {
+                count++;
+            }
+
+            progress.Total = count;
+        }
+        catch (IOException)
+        {
+            // Only a nicety for the bar; the run itself reports unreadable input.
+        }
+    }
+}

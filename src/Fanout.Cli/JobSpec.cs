@@ -1,0 +1,29 @@
+using Fanout.Cli.Console;
+using Fanout.Engine;
+using Fanout.Records;
+
+namespace Fanout.Cli;
+
+/// <summary>What the <see cref="JobRunner"/> needs to know about one job kind.</summary>
+internal sealed record JobSpec<TItem, TResult>
+{
+    /// <summary>The subcommand name, used in progress lines.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>What the items are called in the summary ("requests", "files").</summary>
+    public required string Noun { get; init; }
+
+    /// <summary>Turns a line into an item; throws <see cref="InputFormatException"/> for a bad one.</summary>
+    public required Func<InputLine, TItem> Parse { get; init; }
+
+    public required IWorkHandler<TItem, TResult> Handler { get; init; }
+
+    /// <summary>Writes one result's output record.</summary>
+    public required Action<WorkResult<TItem, TResult>, IRecordFieldWriter> WriteRecord { get; init; }
+
+    /// <summary>Sees every result, for the job's own summary sections.</summary>
+    public Action<WorkResult<TItem, TResult>>? Observe { get; init; }
+
+    /// <summary>The job's own summary sections, read after the run.</summary>
+    public Func<IReadOnlyList<SummarySection>>? Sections { get; init; }
+}

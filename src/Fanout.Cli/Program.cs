@@ -1,0 +1,36 @@
+using System.CommandLine;
+using Fanout.Cli;
+
+var root = new RootCommand("""
+    fanout: run I/O-bound batch work concurrently, fast and safely.
+
+    Results go to stdout (JSONL when piped), progress and a summary to stderr, so jobs compose:
+      fanout http urls.txt -j 50 > results.jsonl
+
+    Start with `fanout demo` to see sequential vs concurrent side by side.
+    """);
+root.Subcommands.Add(HttpCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var error in parse.Errors)
+    {
+        Console.Error.WriteLine($"fanout: {error.Message}");
+    }
+
+    Console.Error.WriteLine($"Run '{string.Join(' ', parse.CommandResult.Command.Name == root.Name ? "fanout" : "fanout " + parse.CommandResult.Command.Name)} --help' for usage.");
+    return ExitCodes.Usage;
+}
+
+try
+{
+    // Ctrl+C is handled by each job (stop intake, then abort), not by killing the process.
+    return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+}
+catch (UsageException ex)
+{
+    Console.Error.WriteLine($"fanout: {ex.Message}");
+    return ExitCodes.Usage;
+}

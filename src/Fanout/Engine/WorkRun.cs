@@ -1,0 +1,315 @@
+using System.Threading.Channels;
+using System.Threading.RateLimiting;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace Fanout.Engine;
+
+/// <summary>One execution of <see cref="WorkPool.RunAsync{TItem,TResult}(IAsyncEnumerable{TItem},IWorkHandler{TItem,TResult},WorkPoolOptions,CancellationToken)"/>.</summary>
+internal sealed partial class WorkRun<TItem, TResult>
+{
+    private readonly IAsyncEnumerable<TItem> _items;
+    private readonly IWorkHandler<TItem, TResult> _handler;
+    private readonly WorkPoolOptions _options;
+    private readonly TimeProvider _time;
+
+    // Three separate stops: no new items (Ctrl+C, failure limit), cancel running items (second Ctrl+C,
+    // failure limit), and the consumer has gone (it stopped enumerating, so nobody reads results).
+    private readonly CancellationTokenSource _stopIntake;
+    private readonly CancellationTokenSource _abortItems;
+    private readonly CancellationTokenSource _consumerGone = new();
+
+    // Capacity = concurrency: enough to keep every worker busy, never the whole input in memory.
+    private readonly Channel<Pending> _input;
+    private readonly Channel<WorkResult<TItem, TResult>> _output;
+    private readonly ResiliencePipeline<AttemptOutcome<TResult>> _pipeline;
+    private readonly PartitionedRateLimiter<string>? _partitionLimiter;
+    private readonly SemaphoreSlim? _orderWindow;
+    private int _failures;
+
+    public WorkRun(IAsyncEnumerable<TItem> items, IWorkHandler<TItem, TResult> handler, WorkPoolOptions options, CancellationToken stopIntake)
+    {
+        _items = items;
+        _handler = handler;
+        _options = options;
+        _time = options.TimeProvider;
+        _stopIntake = CancellationTokenSource.CreateLinkedTokenSource(stopIntake);
+        _abortItems = CancellationTokenSource.CreateLinkedTokenSource(options.AbortToken);
+        _input = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.Concurrency) { SingleWriter = true });
+        _output = Channel.CreateBounded<WorkResult<TItem, TResult>>(new BoundedChannelOptions(options.Concurrency * 2) { SingleReader = true });
+        _pipeline = BuildPipeline(options);
+        if (options.PerPartitionConcurrency is { } perPartition)
+        {
+            _partitionLimiter = PartitionedRateLimiter.Create<string, string>(partition =>
+                RateLimitPartition.GetConcurrencyLimiter(partition, _ => new ConcurrencyLimiterOptions
+                {
+                    PermitLimit = perPartition,
+                    QueueLimit = int.MaxValue,
+                    QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                }));
+        }
+
+        if (options.PreserveOrder)
+        {
+            var window = Math.Max(options.OrderWindow, options.Concurrency);
+            _orderWindow = new SemaphoreSlim(window, window);
+        }
+    }
+
+    public async IAsyncEnumerable<WorkResult<TItem, TResult>> ReadAllAsync()
+    {
+        var producer = Task.Run(ProduceAsync);
+        var workers = new Task[_options.Concurrency];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            workers[i] = Task.Run(WorkAsync);
+        }
+
+        var completion = CompleteOutputAsync(producer, workers);
+        try
+        {
+            var results = _orderWindow is null ? _output.Reader.ReadAllAsync() : ReadInOrderAsync();
+            await foreach (var result in results.ConfigureAwait(false))
+            {
+                yield return result;
+            }
+
+            await completion.ConfigureAwait(false);
+        }
+        finally
+        {
+            // Reached early only when the consumer stopped reading: stop everything so no task is left behind.
+            await _stopIntake.CancelAsync().ConfigureAwait(false);
+            await _consumerGone.CancelAsync().ConfigureAwait(false);
+            if (!completion.IsCompleted)
+            {
+                await _abortItems.CancelAsync().ConfigureAwait(false);
+            }
+
+            await completion.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            _partitionLimiter?.Dispose();
+            _orderWindow?.Dispose();
+            _stopIntake.Dispose();
+            _abortItems.Dispose();
+            _consumerGone.Dispose();
+        }
+    }
+
+    private async Task CompleteOutputAsync(Task producer, Task[] workers)
+    {
+        Exception? failure = null;
+        try
+        {
+            await producer.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The input broke (an unreadable file, say): keep the results already started, then report it.
+            failure = ex;
+        }
+
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        _output.Writer.TryComplete(failure);
+    }
+
+    private async Task ProduceAsync()
+    {
+        var token = _stopIntake.Token;
+        var origin = _time.GetTimestamp();
+        var originUtc = _time.GetUtcNow();
+        var interval = _options.RatePerSecond is { } rate ? TimeSpan.FromSeconds(1 / rate) : (TimeSpan?)null;
+        long index = 0;
+        try
+        {
+            await foreach (var item in _items.WithCancellation(token).ConfigureAwait(false))
+            {
+                var key = _handler.GetKey(item);
+                if (_options.Shard is { } shard && !shard.Contains(key))
+                {
+                    continue;
+                }
+
+                if (_orderWindow is not null)
+                {
+                    await _orderWindow.WaitAsync(token).ConfigureAwait(false);
+                }
+
+                long scheduledTimestamp;
+                DateTimeOffset scheduledAt;
+                if (interval is { } step)
+                {
+                    // Each item has a fixed slot (origin + index * step). Latency is measured from the slot,
+                    // not from when a worker got round to it, so a slow server cannot hide behind fewer
+                    // requests (coordinated omission).
+                    var due = step * index;
+                    var wait = due - _time.GetElapsedTime(origin);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, _time, token).ConfigureAwait(false);
+                    }
+
+                    scheduledTimestamp = origin + (long)(due.TotalSeconds * _time.TimestampFrequency);
+                    scheduledAt = originUtc + due;
+                }
+                else
+                {
+                    scheduledTimestamp = _time.GetTimestamp();
+                    scheduledAt = _time.GetUtcNow();
+                }
+
+                await _input.Writer.WriteAsync(new Pending(item, key, index, scheduledTimestamp, scheduledAt), token).ConfigureAwait(false);
+                index++;
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Asked to stop taking items: what was started still finishes.
+        }
+        finally
+        {
+            _input.Writer.TryComplete();
+        }
+    }
+
+    private async Task WorkAsync()
+    {
+        var reader = _input.Reader;
+        var stop = _stopIntake.Token;
+        try
+        {
+            while (await reader.WaitToReadAsync(stop).ConfigureAwait(false))
+            {
+                while (!stop.IsCancellationRequested && reader.TryRead(out var pending))
+                {
+                    var result = await RunItemAsync(pending).ConfigureAwait(false);
+                    await _output.Writer.WriteAsync(result, _consumerGone.Token).ConfigureAwait(false);
+                    if (result.Error is { Kind: not WorkError.CancelledKind }
+                        && _options.MaxFailures is { } maxFailures
+                        && Interlocked.Increment(ref _failures) >= maxFailures)
+                    {
+                        await _stopIntake.CancelAsync().ConfigureAwait(false);
+                        await _abortItems.CancelAsync().ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested || _consumerGone.IsCancellationRequested)
+        {
+            // Stopping: this worker takes no more items.
+        }
+    }
+
+    private async Task<WorkResult<TItem, TResult>> RunItemAsync(Pending pending)
+    {
+        var state = new ItemState(this, pending);
+        RateLimitLease? lease = null;
+        var startTimestamp = _time.GetTimestamp();
+        AttemptOutcome<TResult> outcome;
+        try
+        {
+            if (_partitionLimiter is not null && _handler.GetPartition(pending.Item) is { } partition)
+            {
+                lease = await _partitionLimiter.AcquireAsync(partition, 1, _abortItems.Token).ConfigureAwait(false);
+            }
+
+            // Waiting for a partition permit is queueing, not work: the run time starts once it is held.
+            startTimestamp = _time.GetTimestamp();
+            outcome = await _pipeline.ExecuteAsync(static (s, token) => s.Run.AttemptAsync(s, token), state, _abortItems.Token).ConfigureAwait(false);
+        }
+        catch (TimeoutRejectedException)
+        {
+            var limit = _options.AttemptTimeout.GetValueOrDefault();
+            outcome = AttemptOutcome<TResult>.Failure(new WorkError(WorkError.TimeoutKind, $"timed out after {DurationFormat.Format(limit)}"), state.LastValue);
+        }
+        catch (OperationCanceledException) when (_abortItems.IsCancellationRequested)
+        {
+            outcome = AttemptOutcome<TResult>.Failure(new WorkError(WorkError.CancelledKind, "cancelled before it finished"), state.LastValue);
+        }
+        finally
+        {
+            lease?.Dispose();
+        }
+
+        var runTime = _time.GetElapsedTime(startTimestamp);
+        var queueWait = _time.GetElapsedTime(pending.ScheduledTimestamp, startTimestamp);
+        return new WorkResult<TItem, TResult>
+        {
+            Item = pending.Item,
+            Key = pending.Key,
+            Index = pending.Index,
+            Value = outcome.Value,
+            Error = outcome.Error,
+            Attempts = Math.Max(state.Attempts, 1),
+            ScheduledAt = pending.ScheduledAt,
+            QueueWait = queueWait < TimeSpan.Zero ? TimeSpan.Zero : queueWait,
+            RunTime = runTime,
+            Latency = _options.RatePerSecond is null ? runTime : queueWait + runTime,
+        };
+    }
+
+    private async ValueTask<AttemptOutcome<TResult>> AttemptAsync(ItemState state, CancellationToken token)
+    {
+        var attempt = ++state.Attempts;
+        AttemptOutcome<TResult> outcome;
+        try
+        {
+            outcome = await _handler.HandleAsync(state.Pending.Item, new AttemptContext(state.Pending.Key, state.Pending.Index, attempt), token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Let the timeout strategy (or the abort) see its own cancellation.
+            throw;
+        }
+        catch (Exception ex)
+        {
+            outcome = AttemptOutcome<TResult>.Failure(WorkError.FromException(ex), isTransient: _handler.IsTransient(ex));
+        }
+
+        state.LastValue = outcome.Value;
+        return outcome;
+    }
+
+    private static ResiliencePipeline<AttemptOutcome<TResult>> BuildPipeline(WorkPoolOptions options)
+    {
+        var builder = new ResiliencePipelineBuilder<AttemptOutcome<TResult>> { TimeProvider = options.TimeProvider };
+        if (options.Retries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions<AttemptOutcome<TResult>>
+            {
+                MaxRetryAttempts = options.Retries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = options.RetryMaxDelay,
+                ShouldHandle = static args => ValueTask.FromResult(
+                    args.Outcome.Exception is TimeoutRejectedException
+                    || (args.Outcome.Exception is null && args.Outcome.Result.IsTransient)),
+                DelayGenerator = args => ValueTask.FromResult(
+                    args.Outcome.Exception is null && args.Outcome.Result.RetryAfter is { } retryAfter
+                        ? (TimeSpan?)(retryAfter > options.MaxRetryAfter ? options.MaxRetryAfter : retryAfter)
+                        : null),
+            });
+        }
+
+        if (options.AttemptTimeout is { } timeout)
+        {
+            builder.AddTimeout(timeout);
+        }
+
+        return builder.Build();
+    }
+
+    private sealed record Pending(TItem Item, string Key, long Index, long ScheduledTimestamp, DateTimeOffset ScheduledAt);
+
+    private sealed class ItemState(WorkRun<TItem, TResult> run, Pending pending)
+    {
+        public WorkRun<TItem, TResult> Run { get; } = run;
+
+        public Pending Pending { get; } = pending;
+
+        public int Attempts { get; set; }
+
+        public TResult? LastValue { get; set; }
+    }
+}

@@ -1,0 +1,319 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Fanout.Engine;
+
+namespace Fanout.Http;
+
+/// <summary>
+/// Makes HTTP requests for a <see cref="WorkPool"/>: one shared connection pool, bodies streamed with a
+/// size limit, statuses and network errors classified for retry.
+/// </summary>
+/// <example>
+/// <code>
+/// using var caller = new HttpCaller(new HttpJobOptions());
+/// var requests = urls.Select(u => new HttpRequestItem("GET", new Uri(u)));
+/// await foreach (var r in WorkPool.RunAsync(requests, caller, new WorkPoolOptions { Concurrency = 50, Retries = 2 }, ct)) { }
+/// </code>
+/// </example>
+public sealed class HttpCaller : IWorkHandler<HttpRequestItem, HttpCallResult>, IDisposable
+{
+    /// <summary>Error kind of a status of 400 or more.</summary>
+    public const string HttpErrorKind = "http";
+
+    /// <summary>Error kind of a connection, DNS or protocol failure.</summary>
+    public const string NetworkErrorKind = "network";
+
+    /// <summary>Error kind of a body over <see cref="HttpJobOptions.MaxBodyBytes"/>.</summary>
+    public const string TooLargeErrorKind = "too_large";
+
+    private const int BufferSize = 1 << 16;
+    private readonly HttpJobOptions _options;
+    private readonly HttpClient _client;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the caller and its connection pool.</summary>
+    /// <param name="options">What to send and how to treat responses.</param>
+    /// <param name="timeProvider">The clock used to read <c>Retry-After</c> dates; the system clock by default.</param>
+    public HttpCaller(HttpJobOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _client = HttpClientFactory.Create(options);
+        if (options.SaveBodiesDirectory is { } directory)
+        {
+            Directory.CreateDirectory(directory);
+        }
+    }
+
+    /// <inheritdoc/>
+    public string GetKey(HttpRequestItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return item.Key ?? item.Url.OriginalString;
+    }
+
+    /// <summary>Requests are limited per host and port.</summary>
+    /// <param name="item">The request.</param>
+    /// <returns>The URL's authority.</returns>
+    public string? GetPartition(HttpRequestItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return item.Url.Authority;
+    }
+
+    /// <inheritdoc/>
+    public bool IsTransient(Exception exception) => exception is HttpRequestException or IOException;
+
+    /// <inheritdoc/>
+    public async ValueTask<AttemptOutcome<HttpCallResult>> HandleAsync(HttpRequestItem item, AttemptContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        using var request = BuildRequest(item);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            return AttemptOutcome<HttpCallResult>.Failure(new WorkError(NetworkErrorKind, Describe(ex)), isTransient: true);
+        }
+
+        using (response)
+        {
+            return await ReadResponseAsync(response, context, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _client.Dispose();
+
+    private HttpRequestMessage BuildRequest(HttpRequestItem item)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(item.Method), item.Url);
+        var body = item.Body ?? _options.Body;
+        string? contentType = null;
+        var contentHeaders = new List<KeyValuePair<string, string>>();
+        var overridden = new HashSet<string>(item.Headers.Select(h => h.Key), StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in _options.Headers.Where(h => !overridden.Contains(h.Key)).Concat(item.Headers))
+        {
+            if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+            {
+                contentType = value;
+            }
+            else if (!request.Headers.TryAddWithoutValidation(name, value))
+            {
+                contentHeaders.Add(new(name, value));
+            }
+        }
+
+        if (body is not null)
+        {
+            var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+            content.Headers.TryAddWithoutValidation("Content-Type", contentType ?? GuessContentType(body));
+            foreach (var (name, value) in contentHeaders)
+            {
+                content.Headers.TryAddWithoutValidation(name, value);
+            }
+
+            request.Content = content;
+        }
+
+        return request;
+    }
+
+    private async ValueTask<AttemptOutcome<HttpCallResult>> ReadResponseAsync(HttpResponseMessage response, AttemptContext context, CancellationToken cancellationToken)
+    {
+        var status = (int)response.StatusCode;
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        var declaredLength = response.Content.Headers.ContentLength;
+        var result = new HttpCallResult
+        {
+            StatusCode = status,
+            HttpVersion = response.Version.ToString(),
+            ContentType = mediaType,
+        };
+
+        if (declaredLength > _options.MaxBodyBytes)
+        {
+            return AttemptOutcome<HttpCallResult>.Failure(TooLarge(declaredLength.Value), result with { Bytes = 0 });
+        }
+
+        var keepBody = _options.BodyMode != HttpBodyMode.None;
+        using var body = keepBody ? new MemoryStream() : null;
+        string? savedTo = null;
+        long bytes = 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                Records.AtomicFile? file = null;
+                if (_options.SaveBodiesDirectory is { } directory)
+                {
+                    savedTo = Path.Combine(directory, BodyFileName(context, mediaType));
+                    file = Records.AtomicFile.Create(savedTo);
+                }
+
+                await using (file)
+                {
+                    int read;
+                    while ((read = await stream.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+                    {
+                        bytes += read;
+                        if (bytes > _options.MaxBodyBytes)
+                        {
+                            return AttemptOutcome<HttpCallResult>.Failure(TooLarge(bytes, atLeast: true), result with { Bytes = bytes });
+                        }
+
+                        body?.Write(buffer, 0, read);
+                        if (file is not null)
+                        {
+                            await file.Stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+
+                    if (file is not null)
+                    {
+                        await file.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            // The connection broke mid-body: worth another try.
+            return AttemptOutcome<HttpCallResult>.Failure(new WorkError(NetworkErrorKind, "body: " + Describe(ex)), result with { Bytes = bytes }, isTransient: true);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        result = result with { Bytes = bytes, SavedTo = savedTo };
+        if (body is not null)
+        {
+            result = WithBody(result, body.GetBuffer().AsSpan(0, (int)body.Length), mediaType);
+        }
+
+        if (status < 400)
+        {
+            return AttemptOutcome<HttpCallResult>.Success(result);
+        }
+
+        var error = new WorkError(HttpErrorKind, $"HTTP {status} {response.ReasonPhrase}".TrimEnd()) { StatusCode = status };
+        return AttemptOutcome<HttpCallResult>.Failure(error, result, IsRetryableStatus(status), RetryAfter(response));
+    }
+
+    private HttpCallResult WithBody(HttpCallResult result, ReadOnlySpan<byte> bytes, string? mediaType)
+    {
+        if (_options.BodyMode == HttpBodyMode.Auto && IsJsonMediaType(mediaType) && TryMinifyJson(bytes, out var json))
+        {
+            return result with { Body = json, BodyIsJson = true };
+        }
+
+        if (_options.BodyMode == HttpBodyMode.Text || IsTextMediaType(mediaType) || (mediaType is null && bytes.IndexOf((byte)0) < 0))
+        {
+            return result with { Body = Encoding.UTF8.GetString(bytes) };
+        }
+
+        return result;
+    }
+
+    internal static bool IsRetryableStatus(int status) =>
+        status is 408 or 425 or 429 or 500 or 502 or 503 or 504 or (>= 520 and <= 599);
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta;
+        }
+
+        if (header?.Date is { } date)
+        {
+            var wait = date - _time.GetUtcNow();
+            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        }
+
+        return null;
+    }
+
+    private WorkError TooLarge(long bytes, bool atLeast = false) =>
+        new(TooLargeErrorKind, string.Create(CultureInfo.InvariantCulture, $"body of {(atLeast ? "more than " : string.Empty)}{bytes} bytes is over the {_options.MaxBodyBytes}-byte limit (--max-body)"));
+
+    private static bool TryMinifyJson(ReadOnlySpan<byte> bytes, out string json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(bytes);
+            using var document = JsonDocument.ParseValue(ref reader);
+            var output = new ArrayBufferWriter<byte>(bytes.Length);
+            using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            {
+                document.RootElement.WriteTo(writer);
+            }
+
+            json = Encoding.UTF8.GetString(output.WrittenSpan);
+            return true;
+        }
+        catch (JsonException)
+        {
+            json = string.Empty;
+            return false;
+        }
+    }
+
+    private static bool IsJsonMediaType(string? mediaType) =>
+        mediaType is not null && (mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+
+    private static bool IsTextMediaType(string? mediaType) =>
+        mediaType is not null
+        && (mediaType.StartsWith("text/", StringComparison.OrdinalIgnoreCase)
+            || IsJsonMediaType(mediaType)
+            || mediaType.EndsWith("xml", StringComparison.OrdinalIgnoreCase)
+            || mediaType.Contains("javascript", StringComparison.OrdinalIgnoreCase)
+            || mediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase));
+
+    private static string GuessContentType(string body)
+    {
+        var trimmed = body.AsSpan().TrimStart();
+        return trimmed.Length > 0 && (trimmed[0] == '{' || trimmed[0] == '[') ? "application/json" : "text/plain; charset=utf-8";
+    }
+
+    private static string BodyFileName(AttemptContext context, string? mediaType)
+    {
+        var extension = mediaType switch
+        {
+            _ when IsJsonMediaType(mediaType) => ".json",
+            "text/html" => ".html",
+            "text/csv" => ".csv",
+            _ when mediaType?.EndsWith("xml", StringComparison.OrdinalIgnoreCase) == true => ".xml",
+            _ when IsTextMediaType(mediaType) => ".txt",
+            _ => ".bin",
+        };
+        return string.Create(CultureInfo.InvariantCulture, $"{context.Index + 1:D6}{extension}");
+    }
+
+    private static string Describe(Exception ex)
+    {
+        // HttpRequestException wraps the socket error; the innermost message names the real cause.
+        var message = ex.Message;
+        for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (!string.IsNullOrWhiteSpace(inner.Message) && !message.Contains(inner.Message, StringComparison.Ordinal))
+            {
+                message = $"{message} ({inner.Message})";
+            }
+        }
+
+        return WorkError.Flatten(message);
+    }
+}

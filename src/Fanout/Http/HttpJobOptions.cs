@@ -1,0 +1,57 @@
+namespace Fanout.Http;
+
+/// <summary>What the HTTP job sends and how it treats responses. Pool settings (concurrency, retries, timeout, rate) are in <see cref="Engine.WorkPoolOptions"/>.</summary>
+public sealed record HttpJobOptions
+{
+    /// <summary>The default largest response body accepted: 10 MiB.</summary>
+    public const long DefaultMaxBodyBytes = 10L * 1024 * 1024;
+
+    /// <summary>The default number of redirects followed.</summary>
+    public const int DefaultMaxRedirects = 10;
+
+    /// <summary>The default time to open a connection (TCP and TLS).</summary>
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The default lifetime of a pooled connection, so DNS changes are noticed on long runs.</summary>
+    public static readonly TimeSpan DefaultPooledConnectionLifetime = TimeSpan.FromMinutes(2);
+
+    /// <summary>Method for plain URL lines (JSONL specs may name their own).</summary>
+    /// <value>Default <c>GET</c>.</value>
+    public string Method { get; init; } = "GET";
+
+    /// <summary>Headers sent with every request, already expanded; JSONL specs add to or override them.</summary>
+    /// <value>Default none.</value>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+
+    /// <summary>Body sent with every request that has none of its own.</summary>
+    /// <value>Default none.</value>
+    public string? Body { get; init; }
+
+    /// <summary>Largest response body accepted; a longer one fails the request and is never buffered whole.</summary>
+    /// <value>Default <see cref="DefaultMaxBodyBytes"/> (10 MiB).</value>
+    public long MaxBodyBytes { get; init; } = DefaultMaxBodyBytes;
+
+    /// <summary>How bodies appear in results.</summary>
+    /// <value>Default <see cref="HttpBodyMode.Auto"/>.</value>
+    public HttpBodyMode BodyMode { get; init; } = HttpBodyMode.Auto;
+
+    /// <summary>Directory to save every response body to, one file per request; <see langword="null"/> to save none.</summary>
+    /// <value>Default <see langword="null"/>.</value>
+    public string? SaveBodiesDirectory { get; init; }
+
+    /// <summary>Redirects followed before giving up.</summary>
+    /// <value>Default <see cref="DefaultMaxRedirects"/> (10).</value>
+    public int MaxRedirects { get; init; } = DefaultMaxRedirects;
+
+    /// <summary>Largest number of connections to one server. Set it from the concurrency (or the per-host limit): the handler's own default is unlimited.</summary>
+    /// <value>Default <see cref="Engine.WorkPoolOptions.DefaultConcurrency"/>.</value>
+    public int MaxConnectionsPerServer { get; init; } = Engine.WorkPoolOptions.DefaultConcurrency;
+
+    /// <summary>Time to open a connection.</summary>
+    /// <value>Default <see cref="DefaultConnectTimeout"/> (10 s).</value>
+    public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
+
+    /// <summary>Lifetime of a pooled connection.</summary>
+    /// <value>Default <see cref="DefaultPooledConnectionLifetime"/> (2 min).</value>
+    public TimeSpan PooledConnectionLifetime { get; init; } = DefaultPooledConnectionLifetime;
+}
