@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Fanout.Cli;
 
 var root = new RootCommand("""
@@ -17,7 +18,14 @@ if (parse.Errors.Count > 0)
 {
     foreach (var error in parse.Errors)
     {
-        Console.Error.WriteLine($"fanout: {error.Message}");
+        // Name the option a bad value belongs to: "Argument 'xml' not recognized" alone does not say where.
+        var option = error.SymbolResult switch
+        {
+            OptionResult o => o.Option.Name,
+            ArgumentResult { Parent: OptionResult o } => o.Option.Name,
+            _ => null,
+        };
+        Console.Error.WriteLine(option is null ? $"fanout: {error.Message}" : $"fanout: {option}: {error.Message}");
     }
 
     Console.Error.WriteLine($"Run '{string.Join(' ', parse.CommandResult.Command.Name == root.Name ? "fanout" : "fanout " + parse.CommandResult.Command.Name)} --help' for usage.");
@@ -27,7 +35,7 @@ if (parse.Errors.Count > 0)
 try
 {
     // Ctrl+C is handled by each job (stop intake, then abort), not by killing the process.
-    return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
 }
 catch (UsageException ex)
 {

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the whole test suite from a fresh clone: installs what the tests need, builds, tests, and
+# ends with one line "N passed, N failed" (totals of the whole suite). Exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+log=$(mktemp -t fanout-test.XXXXXX)
+trap 'rm -f "$log"' EXIT
+
+# Every test talks only to loopback, in temp dirs; nothing here needs the network beyond package restore.
+dotnet test Fanout.slnx \
+  --configuration Release \
+  --blame-hang-timeout 5m \
+  --logger "console;verbosity=normal" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Sum the per-assembly summaries ("Failed!  - Failed: 1, Passed: 111, ...").
+sum() { grep -Eo "$1: +[0-9]+" "$log" | awk '{ total += $2 } END { print total + 0 }'; }
+passed=$(sum Passed)
+failed=$(sum Failed)
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  # The build or the test host failed before any test could report: count it as a failure.
+  failed=1
+fi
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
+  echo "no tests ran"
+  failed=1
+fi
+
+echo "$passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

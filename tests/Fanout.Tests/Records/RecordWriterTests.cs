@@ -1,0 +1,87 @@
+using System.Text;
+using Fanout.Records;
+using Xunit;
+
+namespace Fanout.Tests.Records;
+
+public sealed class RecordWriterTests
+{
+    private static async Task<string> WriteAsync(OutputFormat format, params (string Text, string? Json)[] rows)
+    {
+        var stream = new MemoryStream();
+        var writer = RecordWriter.Create(format, new NonClosingStream(stream));
+        foreach (var row in rows)
+        {
+            await writer.WriteAsync(row, static (r, f) =>
+            {
+                f.WriteString("text", r.Text);
+                f.WriteNumber("n", 42L);
+                f.WriteNumber("ms", 1.23456);
+                f.WriteBoolean("ok", true);
+                if (r.Json is { } json)
+                {
+                    f.WriteJson("body", json);
+                }
+                else
+                {
+                    f.WriteString("body", null);
+                }
+            });
+        }
+
+        await writer.DisposeAsync();
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    [Fact]
+    public async Task Jsonl_one_object_per_line_with_raw_json_embedded()
+    {
+        var text = await WriteAsync(OutputFormat.Jsonl, ("héllo \"q\"\nline", "{\"a\":[1]}"), ("x", null));
+
+        Assert.Equal(
+            "{\"text\":\"héllo \\\"q\\\"\\nline\",\"n\":42,\"ms\":1.235,\"ok\":true,\"body\":{\"a\":[1]}}\n{\"text\":\"x\",\"n\":42,\"ms\":1.235,\"ok\":true,\"body\":null}\n",
+            text);
+    }
+
+    [Fact]
+    public async Task Csv_quotes_commas_quotes_and_newlines()
+    {
+        var text = await WriteAsync(OutputFormat.Csv, ("a,b \"c\"\nd", "{\"a\":1}"));
+
+        Assert.Equal("text,n,ms,ok,body\n\"a,b \"\"c\"\"\nd\",42,1.235,true,\"{\"\"a\"\":1}\"\n", text);
+    }
+
+    [Fact]
+    public async Task Table_aligns_columns_and_keeps_rows_on_one_line()
+    {
+        var text = await WriteAsync(OutputFormat.Table, ("two\nlines", null));
+
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("text       n   ms     ok    body", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("two lines  42  1.235  true", lines[1], StringComparison.Ordinal);
+    }
+
+    private sealed class NonClosingStream(Stream inner) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => inner.Length;
+
+        public override long Position { get => inner.Position; set => inner.Position = value; }
+
+        public override void Flush() => inner.Flush();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+    }
+}
