@@ -1,8 +1,5 @@
 using System.Threading.Channels;
 using System.Threading.RateLimiting;
-using Polly;
-using Polly.Retry;
-using Polly.Timeout;
 
 namespace Fanout.Engine;
 
@@ -23,7 +20,6 @@ internal sealed partial class WorkRun<TItem, TResult>
     // Capacity = concurrency: enough to keep every worker busy, never the whole input in memory.
     private readonly Channel<Pending> _input;
     private readonly Channel<WorkResult<TItem, TResult>> _output;
-    private readonly ResiliencePipeline<AttemptOutcome<TResult>> _pipeline;
     private readonly PartitionedRateLimiter<string>? _partitionLimiter;
     private readonly SemaphoreSlim? _orderWindow;
     private int _failures;
@@ -38,7 +34,6 @@ internal sealed partial class WorkRun<TItem, TResult>
         _abortItems = CancellationTokenSource.CreateLinkedTokenSource(options.AbortToken);
         _input = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.Concurrency) { SingleWriter = true });
         _output = Channel.CreateBounded<WorkResult<TItem, TResult>>(new BoundedChannelOptions(options.Concurrency * 2) { SingleReader = true });
-        _pipeline = BuildPipeline(options);
         if (options.PerPartitionConcurrency is { } perPartition)
         {
             _partitionLimiter = PartitionedRateLimiter.Create<string, string>(partition =>
@@ -176,13 +171,14 @@ internal sealed partial class WorkRun<TItem, TResult>
     {
         var reader = _input.Reader;
         var stop = _stopIntake.Token;
+        using var deadline = new AttemptDeadline(_time);
         try
         {
             while (await reader.WaitToReadAsync(stop).ConfigureAwait(false))
             {
                 while (!stop.IsCancellationRequested && reader.TryRead(out var pending))
                 {
-                    var result = await RunItemAsync(pending).ConfigureAwait(false);
+                    var result = await RunItemAsync(pending, deadline).ConfigureAwait(false);
                     await _output.Writer.WriteAsync(result, _consumerGone.Token).ConfigureAwait(false);
                     if (result.Error is { Kind: not WorkError.CancelledKind }
                         && _options.MaxFailures is { } maxFailures
@@ -200,7 +196,7 @@ internal sealed partial class WorkRun<TItem, TResult>
         }
     }
 
-    private async Task<WorkResult<TItem, TResult>> RunItemAsync(Pending pending)
+    private async Task<WorkResult<TItem, TResult>> RunItemAsync(Pending pending, AttemptDeadline deadline)
     {
         var state = new ItemState(this, pending);
         RateLimitLease? lease = null;
@@ -215,12 +211,7 @@ internal sealed partial class WorkRun<TItem, TResult>
 
             // Waiting for a partition permit is queueing, not work: the run time starts once it is held.
             startTimestamp = _time.GetTimestamp();
-            outcome = await _pipeline.ExecuteAsync(static (s, token) => s.Run.AttemptAsync(s, token), state, _abortItems.Token).ConfigureAwait(false);
-        }
-        catch (TimeoutRejectedException)
-        {
-            var limit = _options.AttemptTimeout.GetValueOrDefault();
-            outcome = AttemptOutcome<TResult>.Failure(new WorkError(WorkError.TimeoutKind, $"timed out after {DurationFormat.Format(limit)}"), state.LastValue);
+            outcome = await RetryLoop.RunAsync(state, static (s, token) => s.Run.AttemptAsync(s, token), _options, deadline, _abortItems.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_abortItems.IsCancellationRequested)
         {
@@ -258,7 +249,7 @@ internal sealed partial class WorkRun<TItem, TResult>
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            // Let the timeout strategy (or the abort) see its own cancellation.
+            // The retry loop tells a timeout from an abort by which of its tokens fired.
             throw;
         }
         catch (Exception ex)
@@ -268,36 +259,6 @@ internal sealed partial class WorkRun<TItem, TResult>
 
         state.LastValue = outcome.Value;
         return outcome;
-    }
-
-    private static ResiliencePipeline<AttemptOutcome<TResult>> BuildPipeline(WorkPoolOptions options)
-    {
-        var builder = new ResiliencePipelineBuilder<AttemptOutcome<TResult>> { TimeProvider = options.TimeProvider };
-        if (options.Retries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions<AttemptOutcome<TResult>>
-            {
-                MaxRetryAttempts = options.Retries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.RetryBaseDelay,
-                MaxDelay = options.RetryMaxDelay,
-                ShouldHandle = static args => ValueTask.FromResult(
-                    args.Outcome.Exception is TimeoutRejectedException
-                    || (args.Outcome.Exception is null && args.Outcome.Result.IsTransient)),
-                DelayGenerator = args => ValueTask.FromResult(
-                    args.Outcome.Exception is null && args.Outcome.Result.RetryAfter is { } retryAfter
-                        ? (TimeSpan?)(retryAfter > options.MaxRetryAfter ? options.MaxRetryAfter : retryAfter)
-                        : null),
-            });
-        }
-
-        if (options.AttemptTimeout is { } timeout)
-        {
-            builder.AddTimeout(timeout);
-        }
-
-        return builder.Build();
     }
 
     private sealed record Pending(TItem Item, string Key, long Index, long ScheduledTimestamp, DateTimeOffset ScheduledAt);
