@@ -127,7 +127,7 @@ internal static class HttpCommand
                         errors.Add(error.Message);
                     }
                 },
-                Sections = () =>
+                Sections = _ =>
                 [
                     new SummarySection("Status codes", "status_codes", statuses.Top(int.MaxValue, byLabel: true)),
                     new SummarySection("Errors", "errors", errors.Top(MaxErrorRows), Math.Max(0, errors.Distinct - MaxErrorRows)),

@@ -13,7 +13,7 @@ internal static class JobRunner
 {
     public static async Task<int> RunAsync<TItem, TResult>(JobSpec<TItem, TResult> job, CommonSettings settings, IReadOnlyList<string> inputs)
     {
-        var unreadable = InputReader.FindUnreadable(inputs);
+        var unreadable = job.Source is null ? InputReader.FindUnreadable(inputs) : [];
         if (unreadable.Count > 0)
         {
             throw new UsageException(string.Join(Environment.NewLine + "fanout: ", unreadable));
@@ -31,14 +31,14 @@ internal static class JobRunner
             var writer = RecordWriter.Create(settings.Format, output);
             var inputBroken = false;
             progress.Start();
-            if (settings.Progress == "bar" && pool.Shard is null)
+            if (settings.Progress == "bar" && pool.Shard is null && job.Source is null)
             {
                 _ = CountItemsAsync(inputs, progress);
             }
 
             try
             {
-                var items = ParseAsync(job, inputs, stats, progress, interruption.StopToken);
+                var items = job.Source?.Invoke(interruption.StopToken) ?? ParseAsync(job, inputs, stats, progress, interruption.StopToken);
                 await foreach (var result in WorkPool.RunAsync(items, job.Handler, pool, interruption.StopToken))
                 {
                     stats.Add(result);
@@ -64,7 +64,7 @@ internal static class JobRunner
             }
 
             await progress.DisposeAsync();
-            var sections = job.Sections?.Invoke() ?? [];
+            var sections = job.Sections?.Invoke(stats) ?? [];
             if (!settings.Quiet)
             {
                 SummaryPrinter.Print(System.Console.Error, job.Noun, pool.Concurrency, stats, sections, interruption.Interrupted);
@@ -94,7 +94,7 @@ internal static class JobRunner
             TItem item;
             try
             {
-                item = job.Parse(line);
+                item = job.Parse!(line);
             }
             catch (InputFormatException ex)
             {

@@ -13,8 +13,14 @@ internal sealed record JobSpec<TItem, TResult>
     /// <summary>What the items are called in the summary ("requests", "files").</summary>
     public required string Noun { get; init; }
 
-    /// <summary>Turns a line into an item; throws <see cref="InputFormatException"/> for a bad one.</summary>
-    public required Func<InputLine, TItem> Parse { get; init; }
+    /// <summary>Turns a line into an item; throws <see cref="InputFormatException"/> for a bad one. Used unless <see cref="Source"/> is set.</summary>
+    public Func<InputLine, TItem>? Parse { get; init; }
+
+    /// <summary>
+    /// The items, for jobs whose inputs are not files of lines (paths and globs, say). The inputs
+    /// are then not opened as line files; problems with them become the items' own errors.
+    /// </summary>
+    public Func<CancellationToken, IAsyncEnumerable<TItem>>? Source { get; init; }
 
     public required IWorkHandler<TItem, TResult> Handler { get; init; }
 
@@ -24,6 +30,6 @@ internal sealed record JobSpec<TItem, TResult>
     /// <summary>Sees every result, for the job's own summary sections.</summary>
     public Action<WorkResult<TItem, TResult>>? Observe { get; init; }
 
-    /// <summary>The job's own summary sections, read after the run.</summary>
-    public Func<IReadOnlyList<SummarySection>>? Sections { get; init; }
+    /// <summary>The job's own summary sections, read after the run from its totals.</summary>
+    public Func<WorkStats, IReadOnlyList<SummarySection>>? Sections { get; init; }
 }

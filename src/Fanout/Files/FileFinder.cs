@@ -1,0 +1,222 @@
+using System.Runtime.CompilerServices;
+using Fanout.Engine;
+using Fanout.Records;
+
+namespace Fanout.Files;
+
+/// <summary>
+/// Expands the paths a user gives into files, lazily and in a stable order: files as they are,
+/// directories recursively, globs (<c>logs/**/*.log</c>) from their literal base directory, and
+/// <c>-</c> for a list of paths on standard input. Excluded paths are pruned. Symbolic links inside
+/// directories are followed only when asked, and a link back into its own ancestry is reported as a loop.
+/// Problems become items that carry their error, so the run reports them and goes on.
+/// </summary>
+public static class FileFinder
+{
+    /// <summary>Error kind of a path that does not exist (or vanished).</summary>
+    public const string NotFoundKind = "not_found";
+
+    /// <summary>Error kind of a directory or file that may not be read.</summary>
+    public const string PermissionDeniedKind = "permission_denied";
+
+    /// <summary>Error kind of a FIFO, socket or device.</summary>
+    public const string NotRegularKind = "not_regular_file";
+
+    /// <summary>Error kind of a symbolic link that leads back into its own ancestry.</summary>
+    public const string SymlinkLoopKind = "symlink_loop";
+
+    /// <summary>Finds the files named by <paramref name="arguments"/>.</summary>
+    /// <param name="arguments">Files, directories, globs, or <c>-</c> for paths on standard input.</param>
+    /// <param name="excludes">Glob patterns to leave out: with a <c>/</c> they match the path under the root, without one any single name in it.</param>
+    /// <param name="followLinks">Follow symbolic links found inside directories.</param>
+    /// <param name="openStandardInput">Opens standard input for <c>-</c>.</param>
+    /// <param name="cancellationToken">Stops the search.</param>
+    /// <returns>The files, in directory order with names sorted.</returns>
+    public static async IAsyncEnumerable<FileItem> FindAsync(
+        IReadOnlyList<string> arguments,
+        IReadOnlyList<string> excludes,
+        bool followLinks,
+        Func<Stream> openStandardInput,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(excludes);
+        var search = new Search([.. excludes.Select(e => Glob.Parse(e.TrimEnd('/')))], followLinks, cancellationToken);
+        foreach (var argument in arguments)
+        {
+            if (argument == InputReader.StandardInputName)
+            {
+                await foreach (var line in InputReader.ReadLinesAsync([], openStandardInput, cancellationToken).ConfigureAwait(false))
+                {
+                    foreach (var item in search.FromPath(line.Text))
+                    {
+                        yield return item;
+                    }
+                }
+
+                continue;
+            }
+
+            foreach (var item in Glob.HasWildcards(argument) ? search.FromGlob(argument) : search.FromPath(argument))
+            {
+                yield return item;
+            }
+        }
+    }
+
+    private sealed class Search(IReadOnlyList<Glob> excludes, bool followLinks, CancellationToken cancellationToken)
+    {
+        public IEnumerable<FileItem> FromPath(string path)
+        {
+            var kind = FileKind.Of(path);
+            if (kind == FileKind.Kind.Symlink)
+            {
+                // A path the user named is followed, as `find -H` does.
+                kind = Directory.Exists(path) ? FileKind.Kind.Directory : File.Exists(path) ? FileKind.Kind.Regular : FileKind.Kind.Missing;
+            }
+
+            return kind switch
+            {
+                FileKind.Kind.Directory => Walk(path, path.TrimEnd('/'), path.TrimEnd('/'), RealPath(path), null, []),
+                FileKind.Kind.Regular => [new FileItem(path, path)],
+                FileKind.Kind.Missing => [Failed(path, NotFoundKind, "no such file or directory")],
+                _ => [Failed(path, NotRegularKind, "not a regular file")],
+            };
+        }
+
+        public IEnumerable<FileItem> FromGlob(string pattern)
+        {
+            // The base is the literal directory before the first segment with a wildcard.
+            var segments = pattern.Split('/');
+            var literal = segments.TakeWhile(s => !Glob.HasWildcards(s)).ToList();
+            var baseDirectory = literal.Count == 0 ? "." : string.Join('/', literal);
+            if (baseDirectory.Length == 0)
+            {
+                baseDirectory = "/";
+            }
+
+            var glob = Glob.Parse(string.Join('/', segments.Skip(literal.Count)));
+            if (!Directory.Exists(baseDirectory))
+            {
+                return [];
+            }
+
+            var display = literal.Count == 0 ? string.Empty : baseDirectory.TrimEnd('/');
+            return Walk(baseDirectory, display, display, RealPath(baseDirectory), glob, []);
+        }
+
+        private IEnumerable<FileItem> Walk(string directory, string display, string root, string realDirectory, Glob? match, HashSet<string> ancestors)
+        {
+            ancestors.Add(realDirectory);
+            FileSystemInfo[] entries;
+            try
+            {
+                entries = new DirectoryInfo(directory).GetFileSystemInfos();
+            }
+            catch (UnauthorizedAccessException)
+            {
+                ancestors.Remove(realDirectory);
+                return [Failed(display, PermissionDeniedKind, "permission denied (directory)")];
+            }
+            catch (DirectoryNotFoundException)
+            {
+                ancestors.Remove(realDirectory);
+                return [Failed(display, NotFoundKind, "directory vanished")];
+            }
+
+            Array.Sort(entries, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+            return WalkEntries(entries, display, root, realDirectory, match, ancestors);
+        }
+
+        private IEnumerable<FileItem> WalkEntries(FileSystemInfo[] entries, string display, string root, string realDirectory, Glob? match, HashSet<string> ancestors)
+        {
+            foreach (var entry in entries)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var shown = display.Length == 0 ? entry.Name : display == "/" ? "/" + entry.Name : $"{display}/{entry.Name}";
+                var relative = RelativeToRoot(shown, root);
+                if (IsExcluded(relative, entry.Name))
+                {
+                    continue;
+                }
+
+                var kind = FileKind.Of(entry.FullName);
+                var realPath = Path.Combine(realDirectory, entry.Name);
+                if (kind == FileKind.Kind.Symlink)
+                {
+                    if (!followLinks)
+                    {
+                        continue;
+                    }
+
+                    var target = entry.ResolveLinkTarget(returnFinalTarget: true);
+                    if (target is null || !target.Exists)
+                    {
+                        yield return Failed(shown, NotFoundKind, "broken symbolic link");
+                        continue;
+                    }
+
+                    realPath = target.FullName;
+                    kind = target is DirectoryInfo ? FileKind.Kind.Directory : FileKind.Of(target.FullName);
+                }
+
+                switch (kind)
+                {
+                    case FileKind.Kind.Directory when ancestors.Contains(realPath):
+                        yield return Failed(shown, SymlinkLoopKind, $"symbolic link loop: leads back to {realPath}");
+                        break;
+                    case FileKind.Kind.Directory:
+                        foreach (var item in Walk(entry.FullName, shown, root, realPath, match, ancestors))
+                        {
+                            yield return item;
+                        }
+
+                        break;
+                    case FileKind.Kind.Regular when match is null || match.IsMatch(relative):
+                        yield return new FileItem(entry.FullName, shown);
+                        break;
+                    case FileKind.Kind.Regular:
+                        break;
+                    case FileKind.Kind.Missing:
+                        yield return Failed(shown, NotFoundKind, "vanished before it was read");
+                        break;
+                    default:
+                        if (match is null || match.IsMatch(relative))
+                        {
+                            yield return Failed(shown, NotRegularKind, "not a regular file (FIFO, socket or device)");
+                        }
+
+                        break;
+                }
+            }
+
+            ancestors.Remove(realDirectory);
+        }
+
+        private bool IsExcluded(string relative, string name)
+        {
+            foreach (var exclude in excludes)
+            {
+                if (exclude.Pattern.Contains('/', StringComparison.Ordinal) ? exclude.IsMatch(relative) : exclude.IsMatch(name))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static string RelativeToRoot(string shown, string root) =>
+            root.Length == 0 ? shown : root == "/" ? shown[1..] : shown[(root.Length + 1)..];
+
+        private static string RealPath(string path)
+        {
+            var info = new DirectoryInfo(path);
+            var target = info.LinkTarget is null ? null : info.ResolveLinkTarget(returnFinalTarget: true);
+            return Path.GetFullPath(target?.FullName ?? info.FullName).TrimEnd('/');
+        }
+
+        private static FileItem Failed(string path, string kind, string message) =>
+            new(path, path) { Problem = new WorkError(kind, message) };
+    }
+}

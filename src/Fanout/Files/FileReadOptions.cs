@@ -1,0 +1,40 @@
+using System.Text.RegularExpressions;
+
+namespace Fanout.Files;
+
+/// <summary>What to compute for each file.</summary>
+public sealed record FileReadOptions
+{
+    /// <summary>The default size of the buffers files are streamed through: 1 MiB.</summary>
+    public const int DefaultBufferSize = 1 << 20;
+
+    /// <summary>The default number of matching lines kept per file.</summary>
+    public const int DefaultMaxMatches = 10;
+
+    /// <summary>The default cap on <see cref="FileReadResult.Content"/>: 1 MiB.</summary>
+    public const long DefaultMaxContentBytes = 1 << 20;
+
+    /// <summary>The digest to compute.</summary>
+    /// <value>Default <see cref="FileHashAlgorithm.Sha256"/>.</value>
+    public FileHashAlgorithm Hash { get; init; } = FileHashAlgorithm.Sha256;
+
+    /// <summary>Lines matching this are counted and the first <see cref="MaxMatches"/> kept; <see langword="null"/> for no search.</summary>
+    /// <value>Default <see langword="null"/>.</value>
+    public Regex? Grep { get; init; }
+
+    /// <summary>Matching lines kept per file (all are counted).</summary>
+    /// <value>Default <see cref="DefaultMaxMatches"/> (10).</value>
+    public int MaxMatches { get; init; } = DefaultMaxMatches;
+
+    /// <summary>Include the file's text in the result (binary files excepted).</summary>
+    /// <value>Default <see langword="false"/>.</value>
+    public bool IncludeContent { get; init; }
+
+    /// <summary>Most bytes of text kept per file when <see cref="IncludeContent"/> is set; the rest is cut and flagged.</summary>
+    /// <value>Default <see cref="DefaultMaxContentBytes"/> (1 MiB).</value>
+    public long MaxContentBytes { get; init; } = DefaultMaxContentBytes;
+
+    /// <summary>Size of each pooled read buffer; memory per file in flight is about this, whatever the file size.</summary>
+    /// <value>Default <see cref="DefaultBufferSize"/> (1 MiB).</value>
+    public int BufferSize { get; init; } = DefaultBufferSize;
+}

@@ -1,0 +1,174 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Fanout.Engine;
+
+namespace Fanout.Files;
+
+/// <summary>
+/// Reads files for a <see cref="WorkPool"/>: one pass per file through a pooled buffer computes size,
+/// line count, digest, encoding, matches and (capped) content, so memory stays flat for any file size.
+/// Hashing and counting are CPU work that runs on all cores at once: .NET has no interpreter lock.
+/// </summary>
+public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileItem, FileReadResult>
+{
+    /// <summary>Error kind of a read that failed part-way (an I/O error).</summary>
+    public const string IoErrorKind = "io";
+
+    /// <summary>Bytes looked at to tell text from binary, as git does.</summary>
+    private const int SniffBytes = 8000;
+
+    /// <inheritdoc/>
+    public string GetKey(FileItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return item.DisplayPath;
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<AttemptOutcome<FileReadResult>> HandleAsync(FileItem item, AttemptContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        if (item.Problem is { } problem)
+        {
+            return ValueTask.FromResult(AttemptOutcome<FileReadResult>.Failure(problem));
+        }
+
+        try
+        {
+            return ValueTask.FromResult(AttemptOutcome<FileReadResult>.Success(Read(item.Path, cancellationToken)));
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Fail(FileFinder.NotFoundKind, "vanished before it was read");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return Fail(FileFinder.PermissionDeniedKind, "permission denied");
+        }
+        catch (IOException ex)
+        {
+            return Fail(IoErrorKind, WorkError.Flatten(ex.Message));
+        }
+
+        static ValueTask<AttemptOutcome<FileReadResult>> Fail(string kind, string message) =>
+            ValueTask.FromResult(AttemptOutcome<FileReadResult>.Failure(new WorkError(kind, message)));
+    }
+
+    private FileReadResult Read(string path, CancellationToken cancellationToken)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+        var modified = File.GetLastWriteTimeUtc(handle);
+        using var hash = options.Hash switch
+        {
+            FileHashAlgorithm.Sha256 => IncrementalHash.CreateHash(HashAlgorithmName.SHA256),
+            FileHashAlgorithm.Sha1 => IncrementalHash.CreateHash(HashAlgorithmName.SHA1),
+            FileHashAlgorithm.Md5 => IncrementalHash.CreateHash(HashAlgorithmName.MD5),
+            _ => null,
+        };
+        var buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
+        try
+        {
+            long offset = 0;
+            long lines = 0;
+            string? encoding = null;
+            LineGrep? grep = null;
+            ArrayBufferWriter<byte>? content = null;
+            var contentTruncated = false;
+            int read;
+            while ((read = RandomAccess.Read(handle, buffer.AsSpan(0, options.BufferSize), offset)) > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var chunk = buffer.AsSpan(0, read);
+                if (encoding is null)
+                {
+                    encoding = DetectEncoding(chunk, isWholeFile: read < options.BufferSize);
+                    if (encoding != "binary")
+                    {
+                        grep = options.Grep is { } regex && encoding.StartsWith("utf-8", StringComparison.Ordinal) ? new LineGrep(regex, options.MaxMatches) : null;
+                        content = options.IncludeContent ? new ArrayBufferWriter<byte>() : null;
+                    }
+                }
+
+                hash?.AppendData(chunk);
+                lines += chunk.Count((byte)'\n');
+                grep?.Feed(chunk);
+                if (content is not null && !contentTruncated)
+                {
+                    var room = (int)Math.Min(chunk.Length, options.MaxContentBytes - content.WrittenCount);
+                    content.Write(chunk[..room]);
+                    contentTruncated = room < chunk.Length;
+                }
+
+                offset += read;
+            }
+
+            grep?.Finish();
+            encoding ??= "utf-8";
+            return new FileReadResult
+            {
+                Bytes = offset,
+                Lines = lines,
+                Hash = hash is null ? null : Convert.ToHexStringLower(hash.GetHashAndReset()),
+                Modified = new DateTimeOffset(modified, TimeSpan.Zero),
+                Encoding = encoding,
+                MatchCount = options.Grep is null ? null : grep?.MatchCount ?? 0,
+                Matches = options.Grep is null ? null : grep?.Matches ?? [],
+                Content = content is null ? null : Decode(content.WrittenSpan, encoding),
+                ContentTruncated = contentTruncated,
+            };
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    internal static string DetectEncoding(ReadOnlySpan<byte> start, bool isWholeFile)
+    {
+        if (start.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            return "utf-8-bom";
+        }
+
+        if (start.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]))
+        {
+            return "utf-16le-bom";
+        }
+
+        if (start.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
+        {
+            return "utf-16be-bom";
+        }
+
+        var sniff = start[..Math.Min(start.Length, SniffBytes)];
+        if (sniff.Contains((byte)0))
+        {
+            return "binary";
+        }
+
+        // Only the start is checked; a multi-byte character cut by the buffer's end is not an error.
+        var sample = start[..Math.Min(start.Length, 1 << 16)];
+        var chars = ArrayPool<char>.Shared.Rent(sample.Length);
+        try
+        {
+            var status = System.Text.Unicode.Utf8.ToUtf16(sample, chars, out _, out _, replaceInvalidSequences: false, isFinalBlock: isWholeFile && sample.Length == start.Length);
+            return status == OperationStatus.InvalidData ? "unknown" : "utf-8";
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+
+    private static string Decode(ReadOnlySpan<byte> bytes, string encoding) => encoding switch
+    {
+        "utf-8-bom" => Encoding.UTF8.GetString(bytes[3..]),
+        "utf-16le-bom" => Encoding.Unicode.GetString(bytes[2..]),
+        "utf-16be-bom" => Encoding.BigEndianUnicode.GetString(bytes[2..]),
+        _ => Encoding.UTF8.GetString(bytes),
+    };
+
+    internal static string FieldName(FileHashAlgorithm algorithm) => algorithm.ToString().ToLower(CultureInfo.InvariantCulture);
+}

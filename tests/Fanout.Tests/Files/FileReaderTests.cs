@@ -1,0 +1,142 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Fanout.Engine;
+using Fanout.Files;
+using Fanout.Tests.Support;
+using Xunit;
+
+namespace Fanout.Tests.Files;
+
+public sealed class FileReaderTests
+{
+    private static async Task<FileReadResult> ReadAsync(string path, FileReadOptions? options = null)
+    {
+        var outcome = await new FileReader(options ?? new FileReadOptions()).HandleAsync(new FileItem(path, path), new AttemptContext(path, 0, 1), CancellationToken.None);
+        Assert.Null(outcome.Error);
+        return outcome.Value!;
+    }
+
+    public static TheoryData<string, byte[]> Files() => new()
+    {
+        { "empty.txt", [] },
+        { "no-trailing-newline.txt", "one\ntwo"u8.ToArray() },
+        { "crlf.txt", "a\r\nb\r\nc\r\n"u8.ToArray() },
+        { "ünïcødé ✓ name.txt", "grüße\n"u8.ToArray() },
+        { "ten-mib.bin", Enumerable.Range(0, 10 << 20).Select(i => (byte)(i % 251 == 0 ? '\n' : 'a' + (i % 26))).ToArray() },
+    };
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public async Task Read_bytes_lines_and_digests_equal_coreutils(string name, byte[] content)
+    {
+        using var temp = new TempDirectory();
+        var path = temp.File(name);
+        await File.WriteAllBytesAsync(path, content);
+
+        var sha256 = await ReadAsync(path, new FileReadOptions { BufferSize = 64 * 1024 });
+        var md5 = await ReadAsync(path, new FileReadOptions { Hash = FileHashAlgorithm.Md5 });
+        var sha1 = await ReadAsync(path, new FileReadOptions { Hash = FileHashAlgorithm.Sha1 });
+
+        Assert.Equal(ProcessRunner.Run("sha256sum", path).Split(' ')[0], sha256.Hash);
+        Assert.Equal(ProcessRunner.Run("md5sum", path).Split(' ')[0], md5.Hash);
+        Assert.Equal(ProcessRunner.Run("sha1sum", path).Split(' ')[0], sha1.Hash);
+        Assert.Equal(long.Parse(ProcessRunner.Run("wc", "-l", path).Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture), sha256.Lines);
+        Assert.Equal(content.Length, sha256.Bytes);
+    }
+
+    [Fact]
+    public async Task Read_vanished_file_is_a_not_found_error()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.Write("gone.txt", "x");
+        File.Delete(path);
+
+        var outcome = await new FileReader(new FileReadOptions()).HandleAsync(new FileItem(path, "gone.txt"), new AttemptContext("gone.txt", 0, 1), CancellationToken.None);
+
+        Assert.Equal(FileFinder.NotFoundKind, outcome.Error!.Kind);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xEF, 0xBB, 0xBF, (byte)'h', (byte)'i' }, "utf-8-bom")]
+    [InlineData(new byte[] { 0xFF, 0xFE, (byte)'h', 0, (byte)'i', 0 }, "utf-16le-bom")]
+    [InlineData(new byte[] { 0xFE, 0xFF, 0, (byte)'h', 0, (byte)'i' }, "utf-16be-bom")]
+    [InlineData(new byte[] { (byte)'P', (byte)'K', 3, 4, 0, 0, 9 }, "binary")]
+    [InlineData(new byte[] { (byte)'c', (byte)'a', (byte)'f', 0xE9 }, "unknown")]
+    [InlineData(new byte[] { (byte)'c', (byte)'a', (byte)'f', 0xC3, 0xA9 }, "utf-8")]
+    public async Task Read_detects_encoding(byte[] content, string expected)
+    {
+        using var temp = new TempDirectory();
+        var path = temp.File("f");
+        await File.WriteAllBytesAsync(path, content);
+
+        Assert.Equal(expected, (await ReadAsync(path)).Encoding);
+    }
+
+    [Fact]
+    public async Task Read_grep_counts_lines_and_numbers_them_across_buffer_boundaries()
+    {
+        using var temp = new TempDirectory();
+        var lines = Enumerable.Range(1, 200).Select(i => i % 7 == 0 ? $"line {i} ERROR twice ERROR" : $"line {i} fine");
+        var path = temp.Write("app.log", string.Join("\r\n", lines));
+
+        // A 13-byte buffer splits nearly every line across reads.
+        var result = await ReadAsync(path, new FileReadOptions { Grep = new Regex("ERROR", RegexOptions.Multiline), MaxMatches = 3, BufferSize = 13 });
+
+        Assert.Equal(28, result.MatchCount);
+        Assert.Equal(
+            [new FileMatch(7, "line 7 ERROR twice ERROR"), new FileMatch(14, "line 14 ERROR twice ERROR"), new FileMatch(21, "line 21 ERROR twice ERROR")],
+            result.Matches);
+    }
+
+    [Fact]
+    public async Task Read_grep_anchors_apply_per_line()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.Write("a.txt", "start here\nnot start\nstart again");
+
+        var result = await ReadAsync(path, new FileReadOptions { Grep = new Regex("^start", RegexOptions.Multiline) });
+
+        Assert.Equal(2, result.MatchCount);
+        Assert.Equal([1L, 3L], result.Matches!.Select(m => m.LineNumber));
+    }
+
+    [Fact]
+    public async Task Read_content_is_capped_and_flagged()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.Write("big.txt", new string('x', 5000));
+        var small = temp.Write("small.txt", "héllo");
+
+        var capped = await ReadAsync(path, new FileReadOptions { IncludeContent = true, MaxContentBytes = 1000, BufferSize = 256 });
+        var whole = await ReadAsync(small, new FileReadOptions { IncludeContent = true });
+
+        Assert.Equal(new string('x', 1000), capped.Content);
+        Assert.True(capped.ContentTruncated);
+        Assert.Equal(5000, capped.Bytes);
+        Assert.Equal("héllo", whole.Content);
+        Assert.False(whole.ContentTruncated);
+    }
+
+    [Fact]
+    public async Task Read_content_of_binary_file_is_left_out()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.File("b.bin");
+        await File.WriteAllBytesAsync(path, [1, 0, 2, 0]);
+
+        var result = await ReadAsync(path, new FileReadOptions { IncludeContent = true });
+
+        Assert.Null(result.Content);
+        Assert.Equal("binary", result.Encoding);
+    }
+
+    [Fact]
+    public async Task Read_utf16_content_is_decoded()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.File("u16.txt");
+        await File.WriteAllBytesAsync(path, [.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes("hi ✓")]);
+
+        Assert.Equal("hi ✓", (await ReadAsync(path, new FileReadOptions { IncludeContent = true })).Content);
+    }
+}

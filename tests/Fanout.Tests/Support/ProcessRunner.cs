@@ -1,0 +1,29 @@
+using System.Diagnostics;
+
+namespace Fanout.Tests.Support;
+
+/// <summary>Runs a system command (sha256sum, wc, mkfifo) and returns its stdout, failing the test on a non-zero exit.</summary>
+public static class ProcessRunner
+{
+    public static string Run(string fileName, params string[] args)
+    {
+        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        var error = process.StandardError.ReadToEnd();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            process.Kill();
+            throw new TimeoutException($"{fileName} did not finish");
+        }
+
+        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{fileName} exited {process.ExitCode}: {error}");
+    }
+
+    public static bool IsRoot => Environment.UserName == "root";
+}
