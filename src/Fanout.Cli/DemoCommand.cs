@@ -3,6 +3,7 @@ using System.Globalization;
 using Fanout.Cli.Console;
 using Fanout.Cli.Demo;
 using Fanout.Engine;
+using Fanout.Files;
 using Fanout.Http;
 using Spectre.Console;
 
@@ -17,6 +18,8 @@ internal static class DemoCommand
     private const int HttpRequests = 100;
     private const int HttpDelayMs = 30;
     private const int HttpConcurrency = 50;
+    private const int ReadFiles = 64;
+    private const int ReadFileBytes = 2 << 20;
 
     public static Command Create()
     {
@@ -72,6 +75,7 @@ internal static class DemoCommand
         var rows = new List<DemoRow>
         {
             await HttpRowAsync(server.BaseUrl, console, cancellationToken),
+            await ReadRowAsync(console, cancellationToken),
         };
 
         var table = new Table().Border(TableBorder.Rounded)
@@ -112,9 +116,54 @@ internal static class DemoCommand
             .ToList();
         using var caller = new HttpCaller(new HttpJobOptions { MaxConnectionsPerServer = HttpConcurrency, BodyMode = HttpBodyMode.None });
         console.WriteLine($"http: {HttpRequests} API calls, each answered after {HttpDelayMs} ms ...");
-        var sequential = await RunAsync(requests, caller, 1, cancellationToken);
-        var concurrent = await RunAsync(requests, caller, HttpConcurrency, cancellationToken);
+        var (sequential, concurrent) = await CompareAsync(requests, caller, HttpConcurrency, cancellationToken);
         return new DemoRow("http", $"{HttpRequests} API calls ({HttpDelayMs} ms each)", HttpConcurrency, sequential, concurrent);
+    }
+
+    private static async Task<DemoRow> ReadRowAsync(IAnsiConsole console, CancellationToken cancellationToken)
+    {
+        var directory = Directory.CreateTempSubdirectory("fanout-demo-");
+        try
+        {
+            console.WriteLine($"read: sha256 and line counts of {ReadFiles} files of {ReadFileBytes >> 20} MiB ...");
+            var block = new byte[ReadFileBytes];
+            for (var i = 0; i < block.Length; i++)
+            {
+                block[i] = (byte)(i % 97 == 0 ? '\n' : 'a' + (i % 26));
+            }
+
+            for (var i = 0; i < ReadFiles; i++)
+            {
+                await File.WriteAllBytesAsync(Path.Combine(directory.FullName, $"file{i:D3}.log"), block, cancellationToken);
+            }
+
+            var files = new List<FileItem>();
+            await foreach (var file in FileFinder.FindAsync([directory.FullName], [], false, () => Stream.Null, cancellationToken))
+            {
+                files.Add(file);
+            }
+
+            var reader = new FileReader(new FileReadOptions());
+            var concurrency = Math.Max(2, Environment.ProcessorCount * 2);
+            var (sequential, concurrent) = await CompareAsync(files, reader, concurrency, cancellationToken);
+            return new DemoRow("read", $"sha256 of {ReadFiles} x {ReadFileBytes >> 20} MiB files ({Environment.ProcessorCount} cores)", concurrency, sequential, concurrent);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Runs the items with one worker, then with <paramref name="concurrency"/>, after a small warm-up so
+    /// neither side is charged for the JIT compiling the code on first use.
+    /// </summary>
+    private static async Task<(WorkStats Sequential, WorkStats Concurrent)> CompareAsync<TItem, TResult>(IReadOnlyList<TItem> items, IWorkHandler<TItem, TResult> handler, int concurrency, CancellationToken cancellationToken)
+    {
+        await RunAsync([.. items.Take(concurrency)], handler, concurrency, cancellationToken);
+        var sequential = await RunAsync(items, handler, 1, cancellationToken);
+        var concurrent = await RunAsync(items, handler, concurrency, cancellationToken);
+        return (sequential, concurrent);
     }
 
     private static async Task<WorkStats> RunAsync<TItem, TResult>(IReadOnlyList<TItem> items, IWorkHandler<TItem, TResult> handler, int concurrency, CancellationToken cancellationToken)

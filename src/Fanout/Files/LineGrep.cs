@@ -8,9 +8,13 @@ namespace Fanout.Files;
 /// Finds the lines matching a regex in a UTF-8 byte stream fed in chunks: complete lines are decoded
 /// a block at a time and searched with one regex scan (no string per line), a partial last line is
 /// carried into the next chunk. Counts matching lines as <c>grep -c</c> does and keeps the first few.
+/// A pattern that is a plain case-sensitive literal (<c>ERROR</c>) is searched in the bytes directly,
+/// about as fast as memory can be scanned; only the kept lines are decoded.
 /// </summary>
 internal sealed class LineGrep(Regex regex, int maxMatches)
 {
+    private const string RegexSyntax = "\\*+?|{[()^$.";
+    private readonly byte[]? _literal = LiteralOf(regex);
     private readonly List<FileMatch> _matches = [];
     private byte[] _carry = [];
     private int _carryLength;
@@ -53,6 +57,36 @@ internal sealed class LineGrep(Regex regex, int maxMatches)
         }
     }
 
+    private void SearchLiteral(ReadOnlySpan<byte> block, ReadOnlySpan<byte> literal)
+    {
+        var line = _linesBefore;
+        var position = 0;
+        while (position < block.Length)
+        {
+            var hit = block[position..].IndexOf(literal);
+            if (hit < 0)
+            {
+                break;
+            }
+
+            var index = position + hit;
+            line += block[position..index].Count((byte)'\n');
+            var lineStart = block[..index].LastIndexOf((byte)'\n') + 1;
+            var lineLength = block[index..].IndexOf((byte)'\n');
+            var lineEnd = lineLength < 0 ? block.Length : index + lineLength;
+            MatchCount++;
+            if (_matches.Count < maxMatches)
+            {
+                _matches.Add(new FileMatch(line + 1, Encoding.UTF8.GetString(block[lineStart..lineEnd]).TrimEnd('\r')));
+            }
+
+            // One count per line, however many times the literal occurs in it.
+            position = lineEnd;
+        }
+
+        _linesBefore += block.Count((byte)'\n');
+    }
+
     private void Carry(ReadOnlySpan<byte> bytes)
     {
         if (bytes.IsEmpty)
@@ -69,10 +103,24 @@ internal sealed class LineGrep(Regex regex, int maxMatches)
         _carryLength += bytes.Length;
     }
 
+    private static byte[]? LiteralOf(Regex regex)
+    {
+        var pattern = regex.ToString();
+        return pattern.Length > 0 && pattern.AsSpan().IndexOfAny(RegexSyntax) < 0 && !regex.Options.HasFlag(RegexOptions.IgnoreCase)
+            ? Encoding.UTF8.GetBytes(pattern)
+            : null;
+    }
+
     private void SearchBlock(ReadOnlySpan<byte> block)
     {
         if (block.IsEmpty)
         {
+            return;
+        }
+
+        if (_literal is not null)
+        {
+            SearchLiteral(block, _literal);
             return;
         }
 

@@ -72,15 +72,17 @@ public sealed class FileReaderTests
         Assert.Equal(expected, (await ReadAsync(path)).Encoding);
     }
 
-    [Fact]
-    public async Task Read_grep_counts_lines_and_numbers_them_across_buffer_boundaries()
+    [Theory]
+    [InlineData("ERROR")]
+    [InlineData("ERR(OR)")]
+    public async Task Read_grep_counts_lines_and_numbers_them_across_buffer_boundaries(string pattern)
     {
         using var temp = new TempDirectory();
         var lines = Enumerable.Range(1, 200).Select(i => i % 7 == 0 ? $"line {i} ERROR twice ERROR" : $"line {i} fine");
         var path = temp.Write("app.log", string.Join("\r\n", lines));
 
         // A 13-byte buffer splits nearly every line across reads.
-        var result = await ReadAsync(path, new FileReadOptions { Grep = new Regex("ERROR", RegexOptions.Multiline), MaxMatches = 3, BufferSize = 13 });
+        var result = await ReadAsync(path, new FileReadOptions { Grep = new Regex(pattern, RegexOptions.Multiline), MaxMatches = 3, BufferSize = 13 });
 
         Assert.Equal(28, result.MatchCount);
         Assert.Equal(
