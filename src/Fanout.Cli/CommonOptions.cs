@@ -10,7 +10,8 @@ namespace Fanout.Cli;
 /// </summary>
 internal sealed class CommonOptions
 {
-    public CommonOptions(int defaultConcurrency, int defaultRetries, TimeSpan? defaultTimeout)
+    /// <param name="outputShortAlias">Whether <c>-o</c> means <c>--output</c>; <c>download</c> uses <c>-o</c> for its directory, as wget and curl users expect.</param>
+    public CommonOptions(int defaultConcurrency, int defaultRetries, TimeSpan? defaultTimeout, bool outputShortAlias = true)
     {
         DefaultTimeout = defaultTimeout;
         Concurrency = new("--concurrency", "-j")
@@ -28,7 +29,8 @@ internal sealed class CommonOptions
             Description = "Time limit of one attempt, e.g. 30s, 500ms, 2m; 0 for none" + (defaultTimeout is { } t ? $" [default: {DurationFormat.Format(t).Replace(" ", string.Empty, StringComparison.Ordinal)}]" : string.Empty),
         };
         Rate = new("--rate") { Description = "Start at most this many items, e.g. 50/s or 600/m; latency is then measured from each item's slot" };
-        Output = new("--output", "-o") { Description = "Write results to FILE (written whole at the end: no half-written file) instead of stdout" };
+        Output = outputShortAlias ? new("--output", "-o") : new("--output");
+        Output.Description = "Write results to FILE (written whole at the end: no half-written file) instead of stdout";
         Format = new("--format") { Description = "Result format: jsonl, csv or table [default: table on a terminal, else jsonl; by extension for --output]" };
         Format.AcceptOnlyFromAmong("jsonl", "csv", "table");
         Progress = new("--progress")

@@ -70,18 +70,7 @@ internal static class HttpCommand
         {
             var settings = common.Validate(parse);
             var environment = (Func<string, string?>)Environment.GetEnvironmentVariable;
-            var headerList = new List<KeyValuePair<string, string>>();
-            foreach (var header in parse.GetValue(headers) ?? [])
-            {
-                try
-                {
-                    headerList.Add(HeaderSpec.Parse(header, environment));
-                }
-                catch (FormatException ex)
-                {
-                    throw new UsageException($"--header: {ex.Message}");
-                }
-            }
+            var headerList = HeaderArguments.Parse(parse.GetValue(headers), environment);
 
             var bodyText = parse.GetValue(data) is { } d ? ReadData(d) : null;
             var perHostLimit = parse.GetValue(perHost);

@@ -11,6 +11,7 @@ var root = new RootCommand("""
     Start with `fanout demo` to see sequential vs concurrent side by side.
     """);
 root.Subcommands.Add(HttpCommand.Create());
+root.Subcommands.Add(DownloadCommand.Create());
 root.Subcommands.Add(ReadCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 

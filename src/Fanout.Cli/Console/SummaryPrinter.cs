@@ -31,7 +31,7 @@ internal static class SummaryPrinter
             var width = section.Rows.Max(r => r.Key.Length);
             foreach (var (label, count) in section.Rows)
             {
-                writer.WriteLine(string.Create(c, $"  {label.PadRight(width)}  {count}"));
+                writer.WriteLine(section.ShowCounts ? string.Create(c, $"  {label.PadRight(width)}  {count}") : "  " + label);
             }
 
             if (section.Omitted > 0)

@@ -5,4 +5,5 @@ namespace Fanout.Cli.Console;
 /// <param name="JsonName">The key of this section in the <c>--stats</c> JSON.</param>
 /// <param name="Rows">Label and count per row.</param>
 /// <param name="Omitted">Rows left out of the list (shown as "and N more").</param>
-internal sealed record SummarySection(string Title, string JsonName, IReadOnlyList<KeyValuePair<string, long>> Rows, int Omitted = 0);
+/// <param name="ShowCounts">Print the counts beside the labels (a list of failures reads better without).</param>
+internal sealed record SummarySection(string Title, string JsonName, IReadOnlyList<KeyValuePair<string, long>> Rows, int Omitted = 0, bool ShowCounts = true);

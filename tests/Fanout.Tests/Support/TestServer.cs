@@ -98,6 +98,7 @@ public sealed class TestServer : IAsyncLifetime
             return Results.Json(new { method = context.Request.Method, content_type = context.Request.ContentType, body });
         });
 
+        MapDownloadEndpoints(app);
         await app.StartAsync();
         _app = app;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -112,6 +113,83 @@ public sealed class TestServer : IAsyncLifetime
             await _app.DisposeAsync();
         }
     }
+
+    /// <summary>The content every download endpoint serves for a size: a repeatable, non-trivial byte pattern.</summary>
+    public static byte[] Content(int size) => [.. Enumerable.Range(0, size).Select(i => (byte)((i * 7) % 251))];
+
+    private void MapDownloadEndpoints(WebApplication app)
+    {
+        // Range requests honoured (206), as most static file servers do.
+        app.MapGet("/files/{size:int}/{name}", (int size, string name) => Results.File(Content(size), "application/octet-stream", enableRangeProcessing: true));
+
+        // Range requests ignored: always the whole file with 200.
+        app.MapGet("/norange/{size:int}", (int size) => Results.File(Content(size), "application/octet-stream", enableRangeProcessing: false));
+
+        app.MapGet("/typed/{type}/{subtype}", (string type, string subtype) => Results.File(Content(100), $"{type}/{subtype}"));
+
+        // Content-Disposition straight from the query, hostile names included.
+        app.MapGet("/disposition", (HttpContext context) =>
+        {
+            context.Response.Headers.ContentDisposition = context.Request.Query["cd"].ToString();
+            return Results.File(Content(50), "application/octet-stream");
+        });
+
+        // The first request per id sends half the body and drops the connection; later ones honour Range.
+        app.MapGet("/interrupt/{id}/{size:int}", async (string id, int size, HttpContext context) =>
+        {
+            var hit = _hits.AddOrUpdate("interrupt/" + id, 1, (_, n) => n + 1);
+            _ranges.Enqueue(context.Request.Headers.Range.ToString());
+            if (hit == 1)
+            {
+                context.Response.ContentLength = size;
+                await context.Response.Body.WriteAsync(Content(size).AsMemory(0, size / 2));
+                await context.Response.Body.FlushAsync();
+                context.Abort();
+                return;
+            }
+
+            await Results.File(Content(size), "application/octet-stream", enableRangeProcessing: true).ExecuteAsync(context);
+        });
+
+        // Declares more bytes than it sends, then ends the response cleanly.
+        app.MapGet("/short", async (HttpContext context) =>
+        {
+            context.Response.ContentLength = 1000;
+            await context.Response.Body.WriteAsync(Content(400));
+            await context.Response.Body.FlushAsync();
+            context.Abort();
+        });
+
+        // Sends some bytes, then nothing.
+        app.MapGet("/stall", async (HttpContext context) =>
+        {
+            context.Response.ContentLength = 1000;
+            await context.Response.Body.WriteAsync(Content(100), context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
+        });
+
+        // 500 on the first call per id, then the file.
+        app.MapGet("/fail-once/{id}", (string id) =>
+            _hits.AddOrUpdate("fail-once/" + id, 1, (_, n) => n + 1) == 1 ? Results.Text("boom", statusCode: 500) : Results.File(Content(300), "application/octet-stream"));
+
+        // A gallery listing, as image APIs return them; links are relative to this server.
+        app.MapGet("/gallery", () => Results.Json(new
+        {
+            data = new object[]
+            {
+                new { id = 1, type = "image/jpeg", nsfw = false, link = "/files/100/cat.jpg" },
+                new { id = 2, type = "video/mp4", nsfw = false, link = "/files/200/clip.mp4" },
+                new { id = 3, type = "image/png", nsfw = true, link = "/files/300/hidden.png" },
+                new { id = 4, type = "image/png", nsfw = false, link = "/files/400/dog.png" },
+            },
+        }));
+    }
+
+    private readonly ConcurrentQueue<string> _ranges = new();
+
+    /// <summary>The Range headers the interrupt endpoint received, in order.</summary>
+    public IReadOnlyList<string> Ranges => [.. _ranges];
 
     public static JsonElement ParseJson(string text) => JsonDocument.Parse(text).RootElement.Clone();
 }

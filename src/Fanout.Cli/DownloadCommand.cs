@@ -1,0 +1,233 @@
+using System.CommandLine;
+using System.Text.Json;
+using Fanout.Cli.Console;
+using Fanout.Downloads;
+using Fanout.Engine;
+using Fanout.Http;
+using Fanout.Records;
+
+namespace Fanout.Cli;
+
+/// <summary><c>fanout download</c>: concurrent file downloads.</summary>
+internal static class DownloadCommand
+{
+    private const int DefaultConcurrency = 8;
+    private const int DefaultRetries = 3;
+
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("lists")
+        {
+            Description = "Files of downloads, one per line: URL, 'URL NAME', or JSONL {\"url\",\"path\",\"sha256\",\"headers\"}; '-' or none for stdin",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var directory = new Option<string>("--dir", "-o")
+        {
+            Description = "Directory to download into (created if missing); nothing is ever written outside it",
+            DefaultValueFactory = _ => ".",
+        };
+        var headers = new Option<string[]>("--header", "-H") { Description = "Header 'Name: value' for every request, repeatable; $VAR and ${VAR} come from the environment" };
+        var fromJson = new Option<string?>("--from-json") { Description = "Fetch this JSON URL (with the -H headers) and download the links --links selects from it" };
+        var links = new Option<string?>("--links") { Description = "Where the links are in the --from-json document: dotted keys, [] for arrays, e.g. 'data[].link'" };
+        var where = new Option<string[]>("--where") { Description = "Keep a link only if a field beside it matches, repeatable: 'type in image/jpeg,image/png', 'nsfw=false', 'type!=video/mp4'" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace a different file of the same name instead of saving as 'name (1).ext'" };
+        var skipExisting = new Option<bool>("--skip-existing")
+        {
+            Description = "Skip files already complete (same size as the server's, and same sha256 when given); --skip-existing false downloads again",
+            DefaultValueFactory = _ => true,
+        };
+        var accept = new Option<string[]>("--accept") { Description = "Media types to accept, comma-separated or repeated, e.g. image/jpeg,image/png or image/*; others fail before anything is written" };
+        var maxSize = new Option<string?>("--max-size") { Description = "Largest file, e.g. 500M: checked against Content-Length first and while streaming" };
+        var perHost = new Option<int>("--per-host")
+        {
+            Description = "At most N downloads at once from one host:port, so a long list on one host is polite",
+            DefaultValueFactory = _ => DownloadOptions.DefaultPerHost,
+        };
+        var limitRate = new Option<string?>("--limit-rate") { Description = "Overall download speed limit in bytes per second, e.g. 10M" };
+        var stallTimeout = new Option<string>("--stall-timeout")
+        {
+            Description = "Fail (and retry, resuming) a download that receives nothing for this long",
+            DefaultValueFactory = _ => "30s",
+        };
+        var failed = new Option<string?>("--failed") { Description = "Write the input lines of failed downloads to FILE, so 'fanout download FILE' retries just those" };
+        var common = new CommonOptions(DefaultConcurrency, DefaultRetries, defaultTimeout: null, outputShortAlias: false);
+
+        var command = new Command("download", """
+            Download many files concurrently into a directory. Each file is streamed to NAME.part and renamed only when
+            complete (and its sha256 matches, when given); a rerun resumes .part files with Range requests and skips
+            complete files. Names come from the input, else Content-Disposition, else the URL, and are sanitized.
+            One JSONL record per file on stdout (or --output FILE); failures listed with their reasons at the end.
+
+            Examples:
+              fanout download urls.txt -o downloads -j 8
+              fanout download --from-json 'https://api.example.test/gallery' -H 'Authorization: Client-ID $API_CLIENT_ID' \
+                  --links 'data[].link' --where 'type in image/jpeg,image/png' -o images
+              fanout download list.jsonl -o data --limit-rate 10M --failed failed.txt && fanout download failed.txt -o data
+
+            Exit codes: 0 all downloaded or skipped, 1 some failed, 2 bad usage or unreadable input, 130 interrupted.
+            """);
+        command.Arguments.Add(inputs);
+        foreach (var option in new Option[] { directory, headers, fromJson, links, where, overwrite, skipExisting, accept, maxSize, perHost, limitRate, stallTimeout, failed })
+        {
+            command.Options.Add(option);
+        }
+
+        common.AddTo(command);
+        command.SetAction(async (parse, _) =>
+        {
+            var settings = common.Validate(parse);
+            var environment = (Func<string, string?>)Environment.GetEnvironmentVariable;
+            var headerList = HeaderArguments.Parse(parse.GetValue(headers), environment);
+            var perHostLimit = parse.GetValue(perHost);
+            if (perHostLimit < 1)
+            {
+                throw new UsageException("--per-host: must be at least 1");
+            }
+
+            var options = new DownloadOptions
+            {
+                Directory = parse.GetValue(directory)!,
+                Headers = headerList,
+                Overwrite = parse.GetValue(overwrite),
+                SkipExisting = parse.GetValue(skipExisting),
+                Accept = [.. (parse.GetValue(accept) ?? []).SelectMany(a => a.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))],
+                MaxSize = parse.GetValue(maxSize) is { } size ? ValueParsers.Size(size, "--max-size") : null,
+                LimitRate = parse.GetValue(limitRate) is { } rate ? Math.Max(1, ValueParsers.Size(rate, "--limit-rate")) : null,
+                StallTimeout = ValueParsers.Duration(parse.GetValue(stallTimeout)!, "--stall-timeout"),
+                MaxConnectionsPerServer = Math.Min(settings.Pool.Concurrency, perHostLimit),
+            };
+            settings = settings with { Pool = settings.Pool with { PerPartitionConcurrency = perHostLimit } };
+            var jsonUrl = parse.GetValue(fromJson);
+            var linkPath = parse.GetValue(links);
+            if ((jsonUrl is null) != (linkPath is null))
+            {
+                throw new UsageException("--from-json and --links go together");
+            }
+
+            using var downloader = new Downloader(options);
+            Func<CancellationToken, IAsyncEnumerable<DownloadItem>>? source = null;
+            if (jsonUrl is not null)
+            {
+                var items = await LinksFromJsonAsync(jsonUrl, linkPath!, parse.GetValue(where) ?? [], headerList);
+                source = _ => Planned(items, downloader);
+            }
+
+            var failures = new List<(string Url, string Reason, string Line)>();
+            long bytes = 0;
+            var job = new JobSpec<DownloadItem, DownloadResult>
+            {
+                Name = "download",
+                Noun = "files",
+                Parse = line =>
+                {
+                    var item = DownloadInputParser.Parse(line, environment);
+                    downloader.Plan(item);
+                    return item;
+                },
+                Source = source,
+                Handler = downloader,
+                WriteRecord = DownloadResultRecord.Write,
+                Observe = result =>
+                {
+                    bytes += result.Value is { Skipped: false } v ? v.Bytes : 0;
+                    if (result.Error is { } error)
+                    {
+                        failures.Add((result.Key, error.Message, result.Item.InputText ?? result.Key));
+                    }
+                },
+                Sections = stats =>
+                [
+                    new SummarySection("Data", "data", [new("bytes downloaded", bytes), new("MB/s", (long)Math.Round(bytes / 1e6 / Math.Max(1e-9, stats.WallTime.TotalSeconds)))]),
+                    new SummarySection("Failed downloads", "failed", [.. failures.Select(f => new KeyValuePair<string, long>($"{f.Url}  {f.Reason}", 1))], ShowCounts: false),
+                ],
+            };
+            var exitCode = await JobRunner.RunAsync(job, settings, parse.GetValue(inputs) ?? []);
+            if (parse.GetValue(failed) is { } failedPath)
+            {
+                var file = AtomicFile.Create(failedPath);
+                await using (file)
+                {
+                    await using (var writer = new StreamWriter(file.Stream, leaveOpen: true) { NewLine = "\n" })
+                    {
+                        foreach (var failure in failures)
+                        {
+                            await writer.WriteLineAsync(failure.Line);
+                        }
+                    }
+
+                    await file.CommitAsync(CancellationToken.None);
+                }
+            }
+
+            return exitCode;
+        });
+        return command;
+    }
+
+    private static async IAsyncEnumerable<DownloadItem> Planned(IReadOnlyList<DownloadItem> items, Downloader downloader)
+    {
+        foreach (var item in items)
+        {
+            downloader.Plan(item);
+            yield return item;
+        }
+
+        await Task.CompletedTask;
+    }
+
+    private static async Task<IReadOnlyList<DownloadItem>> LinksFromJsonAsync(string url, string path, IReadOnlyList<string> conditions, IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        Uri listing;
+        try
+        {
+            listing = HttpInputParser.ParseUrl(url);
+        }
+        catch (FormatException ex)
+        {
+            throw new UsageException($"--from-json: {ex.Message}");
+        }
+
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, listing);
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        try
+        {
+            using var response = await client.SendAsync(request);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new UsageException($"--from-json: {url} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+            }
+
+            using var document = JsonDocument.Parse(await response.Content.ReadAsStreamAsync());
+            var selected = JsonLinks.Select(document.RootElement, path, conditions);
+            var items = new List<DownloadItem>();
+            foreach (var link in selected)
+            {
+                try
+                {
+                    // Relative links are resolved against the listing's URL, as a browser would.
+                    var absolute = Uri.TryCreate(listing, link, out var resolved) ? resolved.ToString() : link;
+                    items.Add(new DownloadItem(HttpInputParser.ParseUrl(absolute)) { InputText = absolute });
+                }
+                catch (FormatException ex)
+                {
+                    System.Console.Error.WriteLine($"{url}: {ex.Message}; skipped");
+                }
+            }
+
+            return items;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            throw new UsageException($"--from-json: could not read {url}: {WorkError.Flatten(ex.Message)}");
+        }
+        catch (FormatException ex)
+        {
+            throw new UsageException($"--links/--where: {ex.Message}");
+        }
+    }
+}
