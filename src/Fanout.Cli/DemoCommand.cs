@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Fanout.Cli.Console;
 using Fanout.Cli.Demo;
+using Fanout.Downloads;
 using Fanout.Engine;
 using Fanout.Files;
 using Fanout.Http;
@@ -18,6 +19,10 @@ internal static class DemoCommand
     private const int HttpRequests = 100;
     private const int HttpDelayMs = 30;
     private const int HttpConcurrency = 50;
+    private const int DownloadFiles = 40;
+    private const int DownloadBytes = 256 << 10;
+    private const int DownloadDelayMs = 50;
+    private const int DownloadConcurrency = 8;
     private const int ReadFiles = 64;
     private const int ReadFileBytes = 2 << 20;
 
@@ -29,7 +34,7 @@ internal static class DemoCommand
             See what concurrency buys: runs each job sequentially and then concurrently against a local server
             started on 127.0.0.1, and prints wall time, throughput and speedup side by side. Needs no network.
 
-            The server's endpoints (also with --serve): /delay/{ms}, /status/{code}, /flaky/{failures}?id=X, /bytes/{n}.
+            The server's endpoints (also with --serve): /delay/{ms}, /status/{code}, /flaky/{failures}?id=X, /bytes/{n}?delay=ms.
             """);
         command.Options.Add(serve);
         command.Options.Add(port);
@@ -75,6 +80,7 @@ internal static class DemoCommand
         var rows = new List<DemoRow>
         {
             await HttpRowAsync(server.BaseUrl, console, cancellationToken),
+            await DownloadRowAsync(server.BaseUrl, console, cancellationToken),
             await ReadRowAsync(console, cancellationToken),
         };
 
@@ -118,6 +124,33 @@ internal static class DemoCommand
         console.WriteLine($"http: {HttpRequests} API calls, each answered after {HttpDelayMs} ms ...");
         var (sequential, concurrent) = await CompareAsync(requests, caller, HttpConcurrency, cancellationToken);
         return new DemoRow("http", $"{HttpRequests} API calls ({HttpDelayMs} ms each)", HttpConcurrency, sequential, concurrent);
+    }
+
+    private static async Task<DemoRow> DownloadRowAsync(Uri baseUrl, IAnsiConsole console, CancellationToken cancellationToken)
+    {
+        var directory = Directory.CreateTempSubdirectory("fanout-demo-");
+        try
+        {
+            console.WriteLine($"download: {DownloadFiles} files of {DownloadBytes >> 10} KiB, each starting after {DownloadDelayMs} ms ...");
+            var urls = Enumerable.Range(1, DownloadFiles).Select(i => new Uri(baseUrl, $"/bytes/{DownloadBytes}?delay={DownloadDelayMs}&i={i}")).ToList();
+
+            // A fresh directory and downloader per pass: the second pass must not skip what the first wrote.
+            async Task<WorkStats> PassAsync(string name, int concurrency)
+            {
+                using var downloader = new Downloader(new DownloadOptions { Directory = Path.Combine(directory.FullName, name), MaxConnectionsPerServer = concurrency });
+                var items = urls.Select((url, i) => new DownloadItem(url) { Name = $"file{i:D3}.bin" }).ToList();
+                return await RunAsync(items, downloader, concurrency, cancellationToken);
+            }
+
+            await PassAsync("warm-up", DownloadConcurrency);
+            var sequential = await PassAsync("sequential", 1);
+            var concurrent = await PassAsync("concurrent", DownloadConcurrency);
+            return new DemoRow("download", $"{DownloadFiles} files x {DownloadBytes >> 10} KiB ({DownloadDelayMs} ms latency)", DownloadConcurrency, sequential, concurrent);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 
     private static async Task<DemoRow> ReadRowAsync(IAnsiConsole console, CancellationToken cancellationToken)

@@ -65,8 +65,22 @@ internal sealed class DemoServer : IAsyncDisposable
             return Results.Json(new { ok = true, attempts = seen });
         });
 
-        // GET /bytes/{n}: n bytes of binary data.
-        app.MapGet("/bytes/{n:int}", (int n) => Results.Bytes(new byte[Math.Clamp(n, 0, 64 << 20)], "application/octet-stream"));
+        // GET /bytes/{n}?delay=ms: n bytes of binary data (streamed, any size), after an optional delay.
+        app.MapGet("/bytes/{n:long}", async (long n, int? delay, HttpContext context) =>
+        {
+            if (delay is > 0)
+            {
+                await Task.Delay(Math.Min(delay.Value, 60_000), context.RequestAborted);
+            }
+
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = n;
+            var block = new byte[1 << 16];
+            for (long sent = 0; sent < n; sent += block.Length)
+            {
+                await context.Response.Body.WriteAsync(block.AsMemory(0, (int)Math.Min(block.Length, n - sent)), context.RequestAborted);
+            }
+        });
 
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
