@@ -43,6 +43,11 @@ internal static class JobRunner
                 {
                     stats.Add(result);
                     job.Observe?.Invoke(result);
+                    if (job.Describe?.Invoke(result) is { } block)
+                    {
+                        progress.Message(block);
+                    }
+
                     await writer.WriteAsync(result, job.WriteRecord);
                 }
             }
@@ -64,10 +69,16 @@ internal static class JobRunner
             }
 
             await progress.DisposeAsync();
+            job.Completed?.Invoke(stats);
             var sections = job.Sections?.Invoke(stats) ?? [];
             if (!settings.Quiet)
             {
                 SummaryPrinter.Print(System.Console.Error, job.Noun, pool.Concurrency, stats, sections, interruption.Interrupted);
+                foreach (var line in job.Epilogue?.Invoke(stats) ?? [])
+                {
+                    System.Console.Error.WriteLine(line);
+                }
+
             }
 
             if (settings.StatsPath is { } statsPath)

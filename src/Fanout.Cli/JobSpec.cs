@@ -30,6 +30,15 @@ internal sealed record JobSpec<TItem, TResult>
     /// <summary>Sees every result, for the job's own summary sections.</summary>
     public Action<WorkResult<TItem, TResult>>? Observe { get; init; }
 
+    /// <summary>A block to print on stderr when an item finishes (a test's output), or <see langword="null"/>; printed whole, never interleaved.</summary>
+    public Func<WorkResult<TItem, TResult>, string?>? Describe { get; init; }
+
+    /// <summary>Lines that end the summary (a test run's "N passed, N failed, N skipped").</summary>
+    public Func<WorkStats, IEnumerable<string>>? Epilogue { get; init; }
+
+    /// <summary>Called once the run is over, with its totals.</summary>
+    public Action<WorkStats>? Completed { get; init; }
+
     /// <summary>The job's own summary sections, read after the run from its totals.</summary>
     public Func<WorkStats, IReadOnlyList<SummarySection>>? Sections { get; init; }
 }

@@ -13,6 +13,8 @@ var root = new RootCommand("""
 root.Subcommands.Add(HttpCommand.Create());
 root.Subcommands.Add(DownloadCommand.Create());
 root.Subcommands.Add(ReadCommand.Create());
+root.Subcommands.Add(TestCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 
 var parse = root.Parse(args);

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text.Json;
+using Fanout.Records;
+
+namespace Fanout.Processes;
+
+/// <summary>
+/// Input lines as commands: a shell command (named by itself), <c>NAME&lt;TAB&gt;COMMAND</c>, JSONL
+/// <c>{"name","cmd","cwd","env","timeout","retries"}</c>, or, with a template, the value for <c>{}</c>.
+/// </summary>
+internal static class CommandInputParser
+{
+    public static CommandItem Parse(InputLine line, string? template, long index)
+    {
+        try
+        {
+            if (template is not null)
+            {
+                // {} is the line shell-quoted (a name with spaces or quotes stays one argument); {#} its index from 1.
+                var command = template.Replace("{#}", (index + 1).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                    .Replace("{}", ShellQuote(line.Text), StringComparison.Ordinal);
+                return new CommandItem(line.Text, command);
+            }
+
+            if (line.Text.StartsWith('{'))
+            {
+                return ParseSpec(line.Text);
+            }
+
+            var tab = line.Text.IndexOf('\t', StringComparison.Ordinal);
+            return tab > 0
+                ? new CommandItem(line.Text[..tab].Trim(), line.Text[(tab + 1)..].Trim())
+                : new CommandItem(line.Text, line.Text);
+        }
+        catch (FormatException ex)
+        {
+            throw new InputFormatException(line.Location, ex.Message);
+        }
+    }
+
+    internal static string ShellQuote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static CommandItem ParseSpec(string text)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(text);
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException(JsonErrors.Describe(ex));
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new FormatException("a JSONL command must be an object");
+            }
+
+            var command = String(root, "cmd") ?? throw new FormatException("missing \"cmd\"");
+            var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (root.TryGetProperty("env", out var env) && env.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var variable in env.EnumerateObject())
+                {
+                    environment[variable.Name] = variable.Value.ValueKind == JsonValueKind.String ? variable.Value.GetString()! : variable.Value.GetRawText();
+                }
+            }
+
+            TimeSpan? timeout = null;
+            if (root.TryGetProperty("timeout", out var t) && t.ValueKind != JsonValueKind.Null)
+            {
+                timeout = t.ValueKind == JsonValueKind.Number && t.GetDouble() > 0
+                    ? TimeSpan.FromSeconds(t.GetDouble())
+                    : throw new FormatException("\"timeout\" must be a positive number of seconds");
+            }
+
+            int? retries = null;
+            if (root.TryGetProperty("retries", out var r) && r.ValueKind != JsonValueKind.Null)
+            {
+                retries = r.ValueKind == JsonValueKind.Number && r.TryGetInt32(out var n) && n >= 0
+                    ? n
+                    : throw new FormatException("\"retries\" must be a whole number, 0 or more");
+            }
+
+            return new CommandItem(String(root, "name") ?? command, command)
+            {
+                WorkingDirectory = String(root, "cwd"),
+                Environment = environment,
+                Timeout = timeout,
+                Retries = retries,
+            };
+        }
+    }
+
+    private static string? String(JsonElement root, string name) =>
+        !root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
+        : value.ValueKind == JsonValueKind.String ? value.GetString()
+        : throw new FormatException($"\"{name}\" must be a string");
+}

@@ -1,0 +1,38 @@
+namespace Fanout.Processes;
+
+/// <summary>How commands are run.</summary>
+public sealed record CommandOptions
+{
+    /// <summary>The default number of bytes of each output stream kept (the last ones): 4 MiB.</summary>
+    public const int DefaultOutputCapBytes = 4 << 20;
+
+    /// <summary>The default exit code that means "skipped", as automake and many test harnesses use it.</summary>
+    public const int DefaultSkipExitCode = 77;
+
+    /// <summary>The default time between SIGTERM and SIGKILL when a command is stopped.</summary>
+    public static readonly TimeSpan DefaultKillGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>Time limit of one run of a command (a command's own <c>timeout</c> overrides it); <see langword="null"/> for none.</summary>
+    /// <value>Default <see langword="null"/>.</value>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Reruns of a failed command (a command's own <c>retries</c> overrides it); a pass on a rerun is flaky.</summary>
+    /// <value>Default 0.</value>
+    public int Retries { get; init; }
+
+    /// <summary>Exit code counted as skipped.</summary>
+    /// <value>Default <see cref="DefaultSkipExitCode"/> (77).</value>
+    public int SkipExitCode { get; init; } = DefaultSkipExitCode;
+
+    /// <summary>Bytes kept of each of stdout and stderr; older output is dropped, the end is kept.</summary>
+    /// <value>Default <see cref="DefaultOutputCapBytes"/> (4 MiB).</value>
+    public int OutputCapBytes { get; init; } = DefaultOutputCapBytes;
+
+    /// <summary>Time a stopped command's process group gets between SIGTERM and SIGKILL.</summary>
+    /// <value>Default <see cref="DefaultKillGrace"/> (5 s).</value>
+    public TimeSpan KillGrace { get; init; } = DefaultKillGrace;
+
+    /// <summary>The shell that runs command strings.</summary>
+    /// <value>Default <c>/bin/sh</c>.</value>
+    public string Shell { get; init; } = "/bin/sh";
+}

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using Fanout.Engine;
+using Fanout.Processes;
+using Fanout.Tests.Support;
+using Xunit;
+
+namespace Fanout.Tests.Processes;
+
+public sealed class CommandRunnerTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private static async Task<AttemptOutcome<CommandResult>> RunAsync(CommandItem item, CommandOptions? options = null, CancellationToken cancellationToken = default) =>
+        await new CommandRunner(options ?? new CommandOptions()).HandleAsync(item, new AttemptContext(item.Name, 0, 1), cancellationToken);
+
+    [Theory]
+    [InlineData("true", CommandOutcome.Passed, 0)]
+    [InlineData("exit 3", CommandOutcome.Failed, 3)]
+    [InlineData("exit 77", CommandOutcome.Skipped, 77)]
+    [InlineData("kill -9 $$", CommandOutcome.Failed, 137)]
+    public async Task HandleAsync_exit_code_decides_the_outcome(string command, CommandOutcome outcome, int exitCode)
+    {
+        var result = (await RunAsync(new CommandItem("t", command))).Value!;
+
+        Assert.Equal(outcome, result.Outcome);
+        Assert.Equal(exitCode, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task HandleAsync_captures_stdout_and_stderr_separately()
+    {
+        var result = (await RunAsync(new CommandItem("t", "echo out; echo err >&2") { Environment = new Dictionary<string, string> { ["X"] = "1" } })).Value!;
+
+        Assert.Equal("out\n", result.Stdout);
+        Assert.Equal("err\n", result.Stderr);
+    }
+
+    [Fact]
+    public async Task HandleAsync_timeout_kills_the_tree_including_a_grandchild_that_ignores_sigterm()
+    {
+        var pidFile = _temp.File("grandchild.pid");
+        // The grandchild ignores SIGTERM and outlives its parent's shell: only SIGKILL to the group stops it.
+        var script = $"sh -c 'trap \"\" TERM; echo $$ > {pidFile}; while true; do sleep 0.05; done' & wait";
+        var clock = Stopwatch.StartNew();
+
+        var outcome = await RunAsync(new CommandItem("hang", script), new CommandOptions { Timeout = TimeSpan.FromMilliseconds(500), KillGrace = TimeSpan.FromMilliseconds(500) });
+
+        Assert.Equal(CommandOutcome.TimedOut, outcome.Value!.Outcome);
+        Assert.Equal(WorkError.TimeoutKind, outcome.Error!.Kind);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed}");
+        var pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        await Eventually.TrueAsync(() => !IsRunning(pid), $"grandchild {pid} to be gone", TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task HandleAsync_cancellation_stops_the_group_at_once()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var clock = Stopwatch.StartNew();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RunAsync(new CommandItem("long", "sleep 30"), cancellationToken: cancel.Token));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task HandleAsync_output_over_the_cap_keeps_the_end()
+    {
+        var result = (await RunAsync(new CommandItem("chatty", "i=0; while [ $i -lt 2000 ]; do echo line$i; i=$((i+1)); done"), new CommandOptions { OutputCapBytes = 1000 })).Value!;
+
+        Assert.True(result.OutputTruncated);
+        Assert.Equal(1000, result.Stdout.Length);
+        Assert.EndsWith("line1999\n", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HandleAsync_pass_on_rerun_is_flaky_and_keeps_the_failed_run()
+    {
+        var marker = _temp.File("ran-once");
+        var outcome = await RunAsync(new CommandItem("flaky", $"if [ -e {marker} ]; then exit 0; else touch {marker}; echo first >&2; exit 1; fi") { Retries = 2 });
+
+        var result = outcome.Value!;
+        Assert.Null(outcome.Error);
+        Assert.True(result.Flaky);
+        Assert.Equal(2, result.Runs);
+        Assert.Equal("first\n", Assert.Single(result.EarlierRuns).Stderr);
+    }
+
+    [Fact]
+    public async Task HandleAsync_failure_on_every_run_is_failed_not_flaky()
+    {
+        var outcome = await RunAsync(new CommandItem("broken", "exit 1"), new CommandOptions { Retries = 2 });
+
+        Assert.Equal(3, outcome.Value!.Runs);
+        Assert.False(outcome.Value.Flaky);
+        Assert.Equal(CommandRunner.FailedKind, outcome.Error!.Kind);
+    }
+
+    [Fact]
+    public async Task HandleAsync_runs_in_the_working_directory_with_the_environment()
+    {
+        var result = (await RunAsync(new CommandItem("env", "pwd; echo $GREETING") { WorkingDirectory = _temp.Path, Environment = new Dictionary<string, string> { ["GREETING"] = "hi" } })).Value!;
+
+        Assert.Equal($"{_temp.Path}\nhi\n", result.Stdout);
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        var stat = $"/proc/{pid}/stat";
+        if (!File.Exists(stat))
+        {
+            return false;
+        }
+
+        try
+        {
+            var text = File.ReadAllText(stat);
+            return text[(text.LastIndexOf(')') + 2)..].Split(' ')[0] != "Z";
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}
