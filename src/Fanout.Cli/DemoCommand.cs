@@ -6,6 +6,7 @@ using Fanout.Downloads;
 using Fanout.Engine;
 using Fanout.Files;
 using Fanout.Http;
+using Fanout.Processes;
 using Spectre.Console;
 
 namespace Fanout.Cli;
@@ -23,6 +24,9 @@ internal static class DemoCommand
     private const int DownloadBytes = 256 << 10;
     private const int DownloadDelayMs = 50;
     private const int DownloadConcurrency = 8;
+    private const int Tests = 16;
+    private const double TestSeconds = 0.2;
+    private const int TestConcurrency = 8;
     private const int ReadFiles = 64;
     private const int ReadFileBytes = 2 << 20;
 
@@ -82,6 +86,7 @@ internal static class DemoCommand
             await HttpRowAsync(server.BaseUrl, console, cancellationToken),
             await DownloadRowAsync(server.BaseUrl, console, cancellationToken),
             await ReadRowAsync(console, cancellationToken),
+            await TestRowAsync(console, cancellationToken),
         };
 
         var table = new Table().Border(TableBorder.Rounded)
@@ -151,6 +156,16 @@ internal static class DemoCommand
         {
             directory.Delete(recursive: true);
         }
+    }
+
+    private static async Task<DemoRow> TestRowAsync(IAnsiConsole console, CancellationToken cancellationToken)
+    {
+        console.WriteLine($"test: {Tests} test commands of {TestSeconds} s each ...");
+        var tests = Enumerable.Range(1, Tests)
+            .Select(i => new CommandItem($"test{i:D2}", string.Create(CultureInfo.InvariantCulture, $"sleep {TestSeconds}")))
+            .ToList();
+        var (sequential, concurrent) = await CompareAsync(tests, new CommandRunner(new CommandOptions()), TestConcurrency, cancellationToken);
+        return new DemoRow("test", $"{Tests} tests of {TestSeconds} s (child processes)", TestConcurrency, sequential, concurrent);
     }
 
     private static async Task<DemoRow> ReadRowAsync(IAnsiConsole console, CancellationToken cancellationToken)

@@ -155,6 +155,11 @@ public sealed class CommandRunner(CommandOptions options) : IWorkHandler<Command
     /// <summary>Whether a group member is still running (zombies left for an init that never reaps them do not count).</summary>
     internal static bool HasLiveMembers(int group)
     {
+        if (!ProcessGroup.Exists(group))
+        {
+            return false;
+        }
+
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             var stat = Path.Combine(directory, "stat");

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# fanout test vs GNU parallel and xargs -P on the same test commands, in one run.
+#   bash bench/test/run.sh      (needs: apt-get install parallel)
+# 1) 60 tests 'sleep D', D from 0.1 to 2.0 s, sum 36.1 s, at -j 8, fanout with durations known.
+# 2) Overhead: 1,000 'true' tests at -j 8, tests per second.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+J=${J:-8}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+command -v parallel >/dev/null || { echo "GNU parallel is missing: apt-get install -y parallel" >&2; exit 2; }
+dotnet publish src/Fanout.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/bin" -v quiet -nologo >/dev/null
+fanout() { dotnet "$work/bin/fanout.dll" "$@"; }
+
+# 60 durations in 0.1..2.0 s summing to 36.1 s, shuffled so input order is not longest-first.
+python3 - "$work/sleeps.txt" <<'PY'
+import random, sys
+random.seed(7)
+d = [round(0.1 + 1.9 * i / 59, 1) for i in range(60)]          # sum 63.0: scale towards 36.1
+d = [max(0.1, min(2.0, round(x * 36.1 / 63.0, 1))) for x in d]
+d[-1] = 2.0
+diff = round(36.1 - sum(d), 1)
+i = 0
+while abs(diff) >= 0.05:
+    step = 0.1 if diff > 0 else -0.1
+    if 0.1 <= round(d[i] + step, 1) <= 2.0 and i != len(d) - 1:
+        d[i] = round(d[i] + step, 1); diff = round(diff - step, 1)
+    i = (i + 1) % len(d)
+random.shuffle(d)
+open(sys.argv[1], "w").write("".join(f"sleep {x}\n" for x in d))
+print(f"{len(d)} tests, sum {sum(d):.1f} s, longest {max(d):.1f} s", file=sys.stderr)
+PY
+ideal=$(awk '{ s += $2; if ($2 > m) m = $2 } END { printf "%.3f", (s / '"$J"' > m ? s / '"$J"' : m) }' "$work/sleeps.txt")
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+
+cd "$work"
+fanout test sleeps.txt -j "$J" -q > /dev/null                       # records durations
+t0=$(now); fanout test sleeps.txt -j "$J" -q > /dev/null; t1=$(now); fanout_s=$(elapsed "$t0" "$t1")
+t0=$(now); parallel -j "$J" < sleeps.txt; t1=$(now); parallel_s=$(elapsed "$t0" "$t1")
+t0=$(now); tr '\n' '\0' < sleeps.txt | xargs -0 -P "$J" -I{} sh -c {}; t1=$(now); xargs_s=$(elapsed "$t0" "$t1")
+
+printf '\nideal max(sum/%s, longest) = %s s\n' "$J" "$ideal"
+printf '%-44s %9s %9s\n' "tool (60 sleeps, -j $J)" "wall (s)" "x ideal"
+row() { printf '%-44s %9s %9s\n' "$1" "$2" "$(awk -v a="$2" -v b="$ideal" 'BEGIN { printf "%.3f", a / b }')"; }
+row "fanout test (durations known, longest first)" "$fanout_s"
+row "parallel -j $J" "$parallel_s"
+row "xargs -P $J" "$xargs_s"
+
+for _ in $(seq 1 1000); do echo true; done > trues.txt
+rm -rf .fanout
+t0=$(now); fanout test trues.txt -j "$J" -q > /dev/null; t1=$(now); f=$(elapsed "$t0" "$t1")
+t0=$(now); parallel -j "$J" < trues.txt; t1=$(now); p=$(elapsed "$t0" "$t1")
+t0=$(now); tr '\n' '\0' < trues.txt | xargs -0 -P "$J" -I{} sh -c {}; t1=$(now); x=$(elapsed "$t0" "$t1")
+printf '\n%-44s %9s %9s\n' "1,000 'true' tests, -j $J" "wall (s)" "tests/s"
+for pair in "fanout test:$f" "parallel -j $J:$p" "xargs -P $J:$x"; do
+  printf '%-44s %9s %9.0f\n' "${pair%%:*}" "${pair##*:}" "$(awk -v t="${pair##*:}" 'BEGIN { print 1000 / t }')"
+done
