@@ -15,6 +15,7 @@ root.Subcommands.Add(DownloadCommand.Create());
 root.Subcommands.Add(ReadCommand.Create());
 root.Subcommands.Add(TestCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(InsertCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 
 var parse = root.Parse(args);

@@ -80,6 +80,27 @@ public static class WorkPool
         return RunAsync(items, new DelegateHandler<TItem, TResult>(action, keySelector), options, cancellationToken);
     }
 
+    /// <summary>Runs a plain async function per item of an asynchronous sequence; see the <see cref="IEnumerable{T}"/> overload.</summary>
+    /// <typeparam name="TItem">The work item type.</typeparam>
+    /// <typeparam name="TResult">The result value type.</typeparam>
+    /// <param name="items">The items; read lazily.</param>
+    /// <param name="action">The work for one item.</param>
+    /// <param name="keySelector">A stable key per item.</param>
+    /// <param name="options">How to run.</param>
+    /// <param name="cancellationToken">Stops new items from starting.</param>
+    /// <returns>One result per started item.</returns>
+    public static IAsyncEnumerable<WorkResult<TItem, TResult>> RunAsync<TItem, TResult>(
+        IAsyncEnumerable<TItem> items,
+        Func<TItem, CancellationToken, ValueTask<TResult>> action,
+        Func<TItem, string> keySelector,
+        WorkPoolOptions options,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        ArgumentNullException.ThrowIfNull(keySelector);
+        return RunAsync(items, new DelegateHandler<TItem, TResult>(action, keySelector), options, cancellationToken);
+    }
+
     private static async IAsyncEnumerable<T> ToAsyncEnumerable<T>(IEnumerable<T> items)
     {
         foreach (var item in items)

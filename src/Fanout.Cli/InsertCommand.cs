@@ -1,0 +1,288 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Fanout.Cli.Console;
+using Fanout.Database;
+using Fanout.Engine;
+using Fanout.Records;
+
+namespace Fanout.Cli;
+
+/// <summary><c>fanout insert</c>: load JSONL or CSV records into a database table.</summary>
+internal static class InsertCommand
+{
+    private const int ParseChunkLines = 1000;
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
+
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("files") { Description = "JSONL (default) or CSV files of records; '-' or none for stdin", Arity = ArgumentArity.ZeroOrMore };
+        var db = new Option<string>("--db") { Description = "The database: a SQLite file path (created if missing)", Required = true };
+        var table = new Option<string>("--table") { Description = "The table; created from the records' fields and types when missing", Required = true };
+        var csv = new Option<bool>("--csv") { Description = "Read CSV with a header row (also chosen by a .csv extension)" };
+        var pk = new Option<string?>("--pk") { Description = "Primary key column(s), comma-separated, for a new table and for --upsert/--ignore" };
+        var upsert = new Option<bool>("--upsert") { Description = "Update rows whose key exists (reruns leave each row once)" };
+        var ignore = new Option<bool>("--ignore") { Description = "Skip rows whose key exists (reruns leave each row once)" };
+        var alter = new Option<bool>("--alter") { Description = "Add columns for fields that first appear in later records (otherwise those records are rejected)" };
+        var batch = new Option<int>("--batch") { Description = "Rows per transaction", DefaultValueFactory = _ => InsertOptions.DefaultBatchSize };
+        var rejects = new Option<string?>("--rejects") { Description = "Write rejected records to FILE as JSONL: location (file:line), reason, record" };
+        var maxErrors = new Option<int?>("--max-errors") { Description = "Stop the load after N rejected records" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress and no summary on stderr" };
+        var concurrency = new Option<int>("--concurrency", "-j") { Description = "Threads parsing JSONL while the writer writes", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+        var command = new Command("insert", """
+            Load records into a database table, fast and safely: one writer, batched transactions, prepared statements,
+            and parsing on the other cores while the writer writes. A bad record (invalid JSON, wrong type, constraint
+            violation) is rejected with its file:line and reason; it never fails the load or takes good rows with it.
+
+            Examples:
+              fanout insert events.jsonl --db app.db --table events --pk id --upsert
+              fanout insert people.csv --db app.db --table people --rejects rejects.jsonl
+              fanout read 'logs/**/*.log' --content | fanout insert --db logs.db --table files --pk path --upsert
+
+            Exit codes: 0 every record stored, 1 some rejected, 2 bad usage, 130 interrupted.
+            """);
+        command.Arguments.Add(inputs);
+        foreach (var option in new Option[] { db, table, csv, pk, upsert, ignore, alter, batch, rejects, maxErrors, concurrency, quiet })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var database = parse.GetValue(db)!;
+            if (database.StartsWith("postgres://", StringComparison.Ordinal) || database.StartsWith("postgresql://", StringComparison.Ordinal))
+            {
+                throw new UsageException("--db: PostgreSQL is not supported by this version yet; use a SQLite file path");
+            }
+
+            if (parse.GetValue(upsert) && parse.GetValue(ignore))
+            {
+                throw new UsageException("--upsert and --ignore cannot be used together");
+            }
+
+            var key = (parse.GetValue(pk) ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (parse.GetValue(upsert) && key.Length == 0)
+            {
+                throw new UsageException("--upsert needs --pk");
+            }
+
+            var batchSize = parse.GetValue(batch);
+            if (batchSize < 1 || parse.GetValue(concurrency) < 1)
+            {
+                throw new UsageException("--batch and --concurrency must be at least 1");
+            }
+
+            var sources = parse.GetValue(inputs) ?? [];
+            var unreadable = InputReader.FindUnreadable(sources);
+            if (unreadable.Count > 0)
+            {
+                throw new UsageException(string.Join(Environment.NewLine + "fanout: ", unreadable));
+            }
+
+            var options = new InsertOptions
+            {
+                Table = parse.GetValue(table)!,
+                PrimaryKey = key,
+                Mode = parse.GetValue(upsert) ? InsertMode.Upsert : parse.GetValue(ignore) ? InsertMode.Ignore : InsertMode.Insert,
+                Alter = parse.GetValue(alter),
+                BatchSize = batchSize,
+                MaxErrors = parse.GetValue(maxErrors),
+            };
+            var isCsv = parse.GetValue(csv) || (sources.Length > 0 && sources.All(s => s.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)));
+            return await LoadAsync(database, options, sources, isCsv, parse.GetValue(concurrency), parse.GetValue(rejects), parse.GetValue(quiet));
+        });
+        return command;
+    }
+
+    private static async Task<int> LoadAsync(string database, InsertOptions options, IReadOnlyList<string> sources, bool isCsv, int parsers, string? rejectsPath, bool quiet)
+    {
+        var stats = new WorkStats();
+        await using var sink = await SqliteSink.OpenAsync(database);
+        var inserter = new Inserter(sink, options);
+        var rejectsFile = rejectsPath is null ? null : AtomicFile.Create(rejectsPath);
+        await using (rejectsFile)
+        {
+            var rejectsWriter = rejectsFile is null ? null : RecordWriter.Create(OutputFormat.Jsonl, new NonClosingStream(rejectsFile.Stream));
+            var progress = ProgressDisplay.Create(quiet ? "none" : "plain", "insert", "rows", stats);
+            using var interruption = new Interruption(progress.Message);
+            using var timer = quiet ? null : new Timer(_ => progress.Message(Status(inserter.Totals, stats)), null, ProgressInterval, ProgressInterval);
+            void Reject(RejectedRow row)
+            {
+                if (rejectsWriter is not null)
+                {
+                    rejectsWriter.WriteAsync(row, static (r, f) =>
+                    {
+                        f.WriteString("location", r.Location);
+                        f.WriteString("reason", r.Reason);
+                        f.WriteString("record", r.Text);
+                    }).AsTask().GetAwaiter().GetResult();
+                }
+            }
+
+            var batch = new List<InsertRow>(options.BatchSize);
+            var stoppedForErrors = false;
+            try
+            {
+                await foreach (var parsed in ParseAsync(sources, isCsv, parsers, interruption.StopToken))
+                {
+                    if (parsed.Error is { } error)
+                    {
+                        inserter.Totals.Rejected++;
+                        Reject(new RejectedRow(error.Location, parsed.Text ?? string.Empty, error.Reason));
+                        continue;
+                    }
+
+                    batch.Add(parsed.Row!);
+                    if (batch.Count >= options.BatchSize)
+                    {
+                        await inserter.WriteAsync(batch, Reject, interruption.AbortToken);
+                        batch.Clear();
+                    }
+
+                    if (inserter.TooManyErrors)
+                    {
+                        stoppedForErrors = true;
+                        break;
+                    }
+                }
+
+                if (!stoppedForErrors)
+                {
+                    await inserter.WriteAsync(batch, Reject, interruption.AbortToken);
+                }
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new UsageException(ex.Message);
+            }
+            catch (FormatException ex)
+            {
+                throw new UsageException(ex.Message);
+            }
+
+            stats.Complete();
+            if (rejectsWriter is not null)
+            {
+                await rejectsWriter.DisposeAsync();
+                await rejectsFile!.CommitAsync();
+            }
+
+            var totals = inserter.Totals;
+            if (!quiet)
+            {
+                var c = CultureInfo.InvariantCulture;
+                System.Console.Error.WriteLine();
+                System.Console.Error.WriteLine(string.Create(c, $"Summary{(interruption.Interrupted ? " (interrupted)" : string.Empty)}: {totals.Total} rows in {SummaryPrinter.Format(stats.WallTime)}, {totals.Total / Math.Max(1e-9, stats.WallTime.TotalSeconds):0} rows/s into {options.Table} ({database})"));
+                System.Console.Error.WriteLine(string.Create(c, $"  inserted {totals.Inserted}, updated {totals.Updated}, ignored {totals.Ignored}, rejected {totals.Rejected}{(rejectsPath is not null && totals.Rejected > 0 ? $" (see {rejectsPath})" : string.Empty)}"));
+                if (stoppedForErrors)
+                {
+                    System.Console.Error.WriteLine($"  stopped: more than {options.MaxErrors} rejected records (--max-errors)");
+                }
+            }
+
+            return interruption.Interrupted ? ExitCodes.Interrupted : totals.Rejected > 0 ? ExitCodes.SomeFailed : ExitCodes.Success;
+        }
+    }
+
+    private static string Status(InsertTotals totals, WorkStats stats) =>
+        string.Create(CultureInfo.InvariantCulture, $"insert: {totals.Total} rows, {totals.Total / Math.Max(1e-9, stats.WallTime.TotalSeconds):0}/s, rejected {totals.Rejected}, {stats.WallTime.TotalSeconds:0.0} s");
+
+    private sealed record Parsed(InsertRow? Row, InputFormatException? Error, string? Text);
+
+    /// <summary>
+    /// Records in input order. JSONL is parsed in chunks of lines on <paramref name="parsers"/> threads
+    /// through the engine while the writer writes; CSV (whose records may span lines) is read in one pass.
+    /// </summary>
+    private static async IAsyncEnumerable<Parsed> ParseAsync(IReadOnlyList<string> sources, bool isCsv, int parsers, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (isCsv)
+        {
+            foreach (var source in sources.Count == 0 ? [InputReader.StandardInputName] : sources)
+            {
+                using var reader = source == InputReader.StandardInputName ? new StreamReader(System.Console.OpenStandardInput()) : new StreamReader(source);
+                await foreach (var (row, error) in RecordParser.ParseCsvAsync(source, reader, cancellationToken))
+                {
+                    yield return new Parsed(row, error, null);
+                }
+            }
+
+            yield break;
+        }
+
+        var chunks = Chunk(InputReader.ReadLinesAsync(sources, System.Console.OpenStandardInput, cancellationToken), ParseChunkLines);
+        var pool = new WorkPoolOptions { Concurrency = parsers, PreserveOrder = true, OrderWindow = parsers * 4 };
+        await foreach (var result in WorkPool.RunAsync(chunks, (List<InputLine> lines, CancellationToken _) => ValueTask.FromResult(ParseChunk(lines)), lines => lines[0].Location, pool, cancellationToken))
+        {
+            foreach (var parsed in result.Value ?? [])
+            {
+                yield return parsed;
+            }
+        }
+    }
+
+    private static List<Parsed> ParseChunk(List<InputLine> lines)
+    {
+        var parsed = new List<Parsed>(lines.Count);
+        foreach (var line in lines)
+        {
+            try
+            {
+                parsed.Add(new Parsed(RecordParser.ParseJson(line), null, line.Text));
+            }
+            catch (InputFormatException ex)
+            {
+                parsed.Add(new Parsed(null, ex, line.Text));
+            }
+        }
+
+        return parsed;
+    }
+
+    private static async IAsyncEnumerable<List<InputLine>> Chunk(IAsyncEnumerable<InputLine> lines, int size)
+    {
+        var chunk = new List<InputLine>(size);
+        await foreach (var line in lines)
+        {
+            chunk.Add(line);
+            if (chunk.Count == size)
+            {
+                yield return chunk;
+                chunk = new List<InputLine>(size);
+            }
+        }
+
+        if (chunk.Count > 0)
+        {
+            yield return chunk;
+        }
+    }
+
+    /// <summary>Lets the record writer close without closing the atomic file, which commits it afterwards.</summary>
+    private sealed class NonClosingStream(Stream inner) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => inner.Length;
+
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => inner.WriteAsync(buffer, cancellationToken);
+    }
+}

@@ -1,0 +1,20 @@
+namespace Fanout.Database;
+
+/// <summary>Running counts of a load.</summary>
+public sealed class InsertTotals
+{
+    /// <summary>Rows added.</summary>
+    public long Inserted { get; internal set; }
+
+    /// <summary>Rows that replaced an existing row's values (upsert).</summary>
+    public long Updated { get; internal set; }
+
+    /// <summary>Rows left out because their key existed (ignore).</summary>
+    public long Ignored { get; internal set; }
+
+    /// <summary>Rows rejected (invalid, wrong type, constraint violation).</summary>
+    public long Rejected { get; internal set; }
+
+    /// <summary>Every row handled.</summary>
+    public long Total => Inserted + Updated + Ignored + Rejected;
+}

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Fanout.Tests.Support;
+using Microsoft.Data.Sqlite;
+using Xunit;
+
+namespace Fanout.Tests.Cli;
+
+public sealed class InsertCommandTests
+{
+    private static long Scalar(string db, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={db};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static string Rows(int count) =>
+        string.Concat(Enumerable.Range(1, count).Select(i => $$"""{"id":{{i}},"name":"name {{i}}","score":{{i % 100}}.5,"tag":"t{{i % 7}}"}""" + "\n"));
+
+    [Fact]
+    public async Task Insert_100000_rows_then_rerun_with_ignore_leaves_each_once()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("rows.jsonl", Rows(100_000));
+
+        var first = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", "app.db", "--table", "rows", "--pk", "id"]);
+        var again = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", "app.db", "--table", "rows", "--pk", "id", "--ignore"]);
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("inserted 100000, updated 0, ignored 0, rejected 0", first.Stderr, StringComparison.Ordinal);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("inserted 0, updated 0, ignored 100000", again.Stderr, StringComparison.Ordinal);
+        Assert.Equal(100_000, Scalar(temp.File("app.db"), "SELECT count(DISTINCT id) FROM rows"));
+        Assert.Equal(100_000, Scalar(temp.File("app.db"), "SELECT count(*) FROM rows"));
+    }
+
+    [Fact]
+    public async Task Insert_killed_mid_load_then_rerun_leaves_exactly_the_input_rows()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("rows.jsonl", Rows(300_000));
+
+        using (var process = FanoutCli.Start(temp.Path, ["insert", "rows.jsonl", "--db", "app.db", "--table", "rows", "--pk", "id", "--ignore", "--batch", "5000"]))
+        {
+            // Kill once some batches are committed and before the load can finish.
+            await Eventually.TrueAsync(() => File.Exists(temp.File("app.db")) && SafeCount(temp.File("app.db")) >= 10_000, "some committed rows", TimeSpan.FromSeconds(30));
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+
+        var committed = SafeCount(temp.File("app.db"));
+        var rerun = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", "app.db", "--table", "rows", "--pk", "id", "--ignore"]);
+
+        Assert.True(rerun.ExitCode == 0, rerun.ToString());
+        Assert.InRange(committed, 10_000, 299_999);
+        Assert.Equal(300_000, Scalar(temp.File("app.db"), "SELECT count(*) FROM rows"));
+        Assert.Equal(300_000, Scalar(temp.File("app.db"), "SELECT count(DISTINCT id) FROM rows"));
+    }
+
+    [Fact]
+    public async Task Insert_csv_with_quoted_commas_and_newlines()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("people.csv", "id,name,note,zip\r\n1,\"Doe, Jane\",\"line one\nline two\",00501\r\n2,Bob,\"says \"\"hi\"\"\",10001\r\n3,short\r\n");
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["insert", "people.csv", "--db", "app.db", "--table", "people", "--rejects", "rejects.jsonl"]);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        var db = temp.File("app.db");
+        Assert.Equal(2, Scalar(db, "SELECT count(*) FROM people"));
+        Assert.Equal(1, Scalar(db, "SELECT count(*) FROM people WHERE name = 'Doe, Jane' AND note = 'line one' || char(10) || 'line two' AND zip = '00501'"));
+        Assert.Equal(1, Scalar(db, "SELECT count(*) FROM people WHERE note = 'says \"hi\"'"));
+        var reject = TestServer.ParseJson(Assert.Single(File.ReadAllLines(temp.File("rejects.jsonl"))));
+        Assert.Equal("people.csv:5", reject.GetProperty("location").GetString());
+    }
+
+    [Fact]
+    public async Task Insert_bad_lines_go_to_rejects_with_line_numbers()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("in.jsonl", "{\"id\":1}\nnot json\n{\"id\":\"two\"}\n{\"id\":3}\n{\"id\":4}\n");
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["insert", "in.jsonl", "--db", "app.db", "--table", "t", "--rejects", "rejects.jsonl"]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(["in.jsonl:2", "in.jsonl:3"], File.ReadAllLines(temp.File("rejects.jsonl")).Select(l => TestServer.ParseJson(l).GetProperty("location").GetString()).Order());
+        Assert.Equal(3, Scalar(temp.File("app.db"), "SELECT count(*) FROM t"));
+    }
+
+    private static long SafeCount(string db)
+    {
+        try
+        {
+            return Scalar(db, "SELECT count(*) FROM rows");
+        }
+        catch (SqliteException)
+        {
+            return 0;
+        }
+    }
+}
