@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Fanout.Cli.Console;
 using Fanout.Cli.Demo;
+using Fanout.Database;
 using Fanout.Downloads;
 using Fanout.Engine;
 using Fanout.Files;
@@ -27,6 +28,7 @@ internal static class DemoCommand
     private const int Tests = 16;
     private const double TestSeconds = 0.2;
     private const int TestConcurrency = 8;
+    private const int InsertRows = 20_000;
     private const int ReadFiles = 64;
     private const int ReadFileBytes = 2 << 20;
 
@@ -87,6 +89,7 @@ internal static class DemoCommand
             await DownloadRowAsync(server.BaseUrl, console, cancellationToken),
             await ReadRowAsync(console, cancellationToken),
             await TestRowAsync(console, cancellationToken),
+            await InsertRowAsync(console, cancellationToken),
         };
 
         var table = new Table().Border(TableBorder.Rounded)
@@ -102,8 +105,8 @@ internal static class DemoCommand
                 row.Job,
                 row.Work,
                 SummaryPrinter.Format(row.Sequential.WallTime),
-                $"{SummaryPrinter.Format(row.Concurrent.WallTime)} (-j {row.Concurrency})",
-                string.Create(CultureInfo.InvariantCulture, $"{row.Sequential.Throughput:0.#} → {row.Concurrent.Throughput:0.#}"),
+                row.Concurrency > 1 ? $"{SummaryPrinter.Format(row.Concurrent.WallTime)} (-j {row.Concurrency})" : SummaryPrinter.Format(row.Concurrent.WallTime),
+                row.Throughput,
                 string.Create(CultureInfo.InvariantCulture, $"[bold green]{row.Sequential.WallTime / row.Concurrent.WallTime:0.0}x[/]"));
         }
 
@@ -128,7 +131,7 @@ internal static class DemoCommand
         using var caller = new HttpCaller(new HttpJobOptions { MaxConnectionsPerServer = HttpConcurrency, BodyMode = HttpBodyMode.None });
         console.WriteLine($"http: {HttpRequests} API calls, each answered after {HttpDelayMs} ms ...");
         var (sequential, concurrent) = await CompareAsync(requests, caller, HttpConcurrency, cancellationToken);
-        return new DemoRow("http", $"{HttpRequests} API calls ({HttpDelayMs} ms each)", HttpConcurrency, sequential, concurrent);
+        return new DemoRow("http", $"{HttpRequests} API calls ({HttpDelayMs} ms each)", HttpRequests, HttpConcurrency, sequential, concurrent);
     }
 
     private static async Task<DemoRow> DownloadRowAsync(Uri baseUrl, IAnsiConsole console, CancellationToken cancellationToken)
@@ -150,7 +153,7 @@ internal static class DemoCommand
             await PassAsync("warm-up", DownloadConcurrency);
             var sequential = await PassAsync("sequential", 1);
             var concurrent = await PassAsync("concurrent", DownloadConcurrency);
-            return new DemoRow("download", $"{DownloadFiles} files x {DownloadBytes >> 10} KiB ({DownloadDelayMs} ms latency)", DownloadConcurrency, sequential, concurrent);
+            return new DemoRow("download", $"{DownloadFiles} files x {DownloadBytes >> 10} KiB ({DownloadDelayMs} ms latency)", DownloadFiles, DownloadConcurrency, sequential, concurrent);
         }
         finally
         {
@@ -165,7 +168,45 @@ internal static class DemoCommand
             .Select(i => new CommandItem($"test{i:D2}", string.Create(CultureInfo.InvariantCulture, $"sleep {TestSeconds}")))
             .ToList();
         var (sequential, concurrent) = await CompareAsync(tests, new CommandRunner(new CommandOptions()), TestConcurrency, cancellationToken);
-        return new DemoRow("test", $"{Tests} tests of {TestSeconds} s (child processes)", TestConcurrency, sequential, concurrent);
+        return new DemoRow("test", $"{Tests} tests of {TestSeconds} s (child processes)", Tests, TestConcurrency, sequential, concurrent);
+    }
+
+    /// <summary>
+    /// SQLite has one writer, so concurrency here is batching and pipelining: the "sequential" side commits
+    /// every row on its own, as scripts with a connection per thread end up doing.
+    /// </summary>
+    private static async Task<DemoRow> InsertRowAsync(IAnsiConsole console, CancellationToken cancellationToken)
+    {
+        var directory = Directory.CreateTempSubdirectory("fanout-demo-");
+        try
+        {
+            console.WriteLine($"insert: {InsertRows} rows into SQLite ...");
+            var rows = Enumerable.Range(1, InsertRows)
+                .Select(i => RecordParser.ParseJson(new Records.InputLine("demo", i, string.Create(CultureInfo.InvariantCulture, $"{{\"id\":{i},\"name\":\"name {i}\",\"score\":{i % 100}.5}}"))))
+                .ToList();
+
+            async Task<WorkStats> LoadAsync(string name, int batchSize)
+            {
+                var stats = new WorkStats();
+                await using var sink = await SqliteSink.OpenAsync(Path.Combine(directory.FullName, name + ".db"), cancellationToken);
+                var inserter = new Inserter(sink, new InsertOptions { Table = "rows", PrimaryKey = ["id"], BatchSize = batchSize });
+                foreach (var batch in rows.Chunk(batchSize))
+                {
+                    await inserter.WriteAsync(batch, _ => { }, cancellationToken);
+                }
+
+                stats.Complete();
+                return inserter.Totals.Inserted == InsertRows ? stats : throw new InvalidOperationException("the demo lost rows");
+            }
+
+            var perRow = await LoadAsync("per-row", 1);
+            var batched = await LoadAsync("batched", InsertOptions.DefaultBatchSize);
+            return new DemoRow("insert", $"{InsertRows} rows into SQLite (commit per row → batched)", InsertRows, 1, perRow, batched);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 
     private static async Task<DemoRow> ReadRowAsync(IAnsiConsole console, CancellationToken cancellationToken)
@@ -194,7 +235,7 @@ internal static class DemoCommand
             var reader = new FileReader(new FileReadOptions());
             var concurrency = Math.Max(2, Environment.ProcessorCount * 2);
             var (sequential, concurrent) = await CompareAsync(files, reader, concurrency, cancellationToken);
-            return new DemoRow("read", $"sha256 of {ReadFiles} x {ReadFileBytes >> 20} MiB files ({Environment.ProcessorCount} cores)", concurrency, sequential, concurrent);
+            return new DemoRow("read", $"sha256 of {ReadFiles} x {ReadFileBytes >> 20} MiB files ({Environment.ProcessorCount} cores)", ReadFiles, concurrency, sequential, concurrent);
         }
         finally
         {
@@ -227,5 +268,8 @@ internal static class DemoCommand
         return stats;
     }
 
-    private sealed record DemoRow(string Job, string Work, int Concurrency, WorkStats Sequential, WorkStats Concurrent);
+    private sealed record DemoRow(string Job, string Work, int Items, int Concurrency, WorkStats Sequential, WorkStats Concurrent)
+    {
+        public string Throughput => string.Create(CultureInfo.InvariantCulture, $"{Items / Sequential.WallTime.TotalSeconds:0.#} → {Items / Concurrent.WallTime.TotalSeconds:0.#}");
+    }
 }
