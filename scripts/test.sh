@@ -4,6 +4,16 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# The PostgreSQL tests start their own throwaway server from the Debian package's binaries.
+if ! ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing PostgreSQL (Debian package postgresql) for the tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql > /dev/null
+  else
+    echo "PostgreSQL is not installed and this is not root: run 'sudo apt-get install postgresql' first" >&2
+  fi
+fi
+
 log=$(mktemp -t fanout-test.XXXXXX)
 trap 'rm -f "$log"' EXIT
 

@@ -17,7 +17,7 @@ internal static class InsertCommand
     public static Command Create()
     {
         var inputs = new Argument<string[]>("files") { Description = "JSONL (default) or CSV files of records; '-' or none for stdin", Arity = ArgumentArity.ZeroOrMore };
-        var db = new Option<string>("--db") { Description = "The database: a SQLite file path (created if missing)", Required = true };
+        var db = new Option<string>("--db") { Description = "The database: a SQLite file path (created if missing), or postgres://user@host:port/database (password from PGPASSWORD or .pgpass, never printed)", Required = true };
         var table = new Option<string>("--table") { Description = "The table; created from the records' fields and types when missing", Required = true };
         var csv = new Option<bool>("--csv") { Description = "Read CSV with a header row (also chosen by a .csv extension)" };
         var pk = new Option<string?>("--pk") { Description = "Primary key column(s), comma-separated, for a new table and for --upsert/--ignore" };
@@ -28,7 +28,7 @@ internal static class InsertCommand
         var rejects = new Option<string?>("--rejects") { Description = "Write rejected records to FILE as JSONL: location (file:line), reason, record" };
         var maxErrors = new Option<int?>("--max-errors") { Description = "Stop the load after N rejected records" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress and no summary on stderr" };
-        var concurrency = new Option<int>("--concurrency", "-j") { Description = "Threads parsing JSONL while the writer writes", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var concurrency = new Option<int>("--concurrency", "-j") { Description = "PostgreSQL: parallel connections, each streaming binary COPY (SQLite has one writer). Parsing uses every core either way", DefaultValueFactory = _ => 4 };
 
         var command = new Command("insert", """
             Load records into a database table, fast and safely: one writer, batched transactions, prepared statements,
@@ -51,9 +51,27 @@ internal static class InsertCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var database = parse.GetValue(db)!;
+            Func<CancellationToken, Task<IInsertSink>> openSink;
+            var writers = 1;
             if (database.StartsWith("postgres://", StringComparison.Ordinal) || database.StartsWith("postgresql://", StringComparison.Ordinal))
             {
-                throw new UsageException("--db: PostgreSQL is not supported by this version yet; use a SQLite file path");
+                string connectionString;
+                try
+                {
+                    connectionString = PostgresSink.ConnectionString(database);
+                }
+                catch (FormatException ex)
+                {
+                    throw new UsageException($"--db: {ex.Message}");
+                }
+
+                openSink = async token => await PostgresSink.OpenAsync(connectionString, token);
+                // New columns are added by one writer, so that two connections never race to ALTER the table.
+                writers = parse.GetValue(alter) ? 1 : parse.GetValue(concurrency);
+            }
+            else
+            {
+                openSink = async token => await SqliteSink.OpenAsync(database, token);
             }
 
             if (parse.GetValue(upsert) && parse.GetValue(ignore))
@@ -90,28 +108,29 @@ internal static class InsertCommand
                 MaxErrors = parse.GetValue(maxErrors),
             };
             var isCsv = parse.GetValue(csv) || (sources.Length > 0 && sources.All(s => s.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)));
-            return await LoadAsync(database, options, sources, isCsv, parse.GetValue(concurrency), parse.GetValue(rejects), parse.GetValue(quiet));
+            return await LoadAsync(openSink, writers, Redacted(database), options, sources, isCsv, parse.GetValue(rejects), parse.GetValue(quiet));
         });
         return command;
     }
 
-    private static async Task<int> LoadAsync(string database, InsertOptions options, IReadOnlyList<string> sources, bool isCsv, int parsers, string? rejectsPath, bool quiet)
+    private static async Task<int> LoadAsync(Func<CancellationToken, Task<IInsertSink>> openSink, int writers, string database, InsertOptions options, IReadOnlyList<string> sources, bool isCsv, string? rejectsPath, bool quiet)
     {
         var stats = new WorkStats();
-        await using var sink = await SqliteSink.OpenAsync(database);
-        var inserter = new Inserter(sink, options);
         var rejectsFile = rejectsPath is null ? null : AtomicFile.Create(rejectsPath);
         await using (rejectsFile)
         {
             var rejectsWriter = rejectsFile is null ? null : RecordWriter.Create(OutputFormat.Jsonl, new NonClosingStream(rejectsFile.Stream));
+            var rejectsGate = new Lock();
+            var parseRejected = 0L;
             var progress = ProgressDisplay.Create(quiet ? "none" : "plain", "insert", "rows", stats);
             using var interruption = new Interruption(progress.Message);
-            using var timer = quiet ? null : new Timer(_ => progress.Message(Status(inserter.Totals, stats)), null, ProgressInterval, ProgressInterval);
+            var load = new InsertLoad(openSink, options, writers, interruption.AbortToken, Reject);
+            using var timer = quiet ? null : new Timer(_ => progress.Message(Status(load.Totals(parseRejected), stats)), null, ProgressInterval, ProgressInterval);
             void Reject(RejectedRow row)
             {
-                if (rejectsWriter is not null)
+                lock (rejectsGate)
                 {
-                    rejectsWriter.WriteAsync(row, static (r, f) =>
+                    rejectsWriter?.WriteAsync(row, static (r, f) =>
                     {
                         f.WriteString("location", r.Location);
                         f.WriteString("reason", r.Reason);
@@ -124,23 +143,25 @@ internal static class InsertCommand
             var stoppedForErrors = false;
             try
             {
-                await foreach (var parsed in ParseAsync(sources, isCsv, parsers, interruption.StopToken))
+                await foreach (var parsed in ParseAsync(sources, isCsv, interruption.StopToken))
                 {
                     if (parsed.Error is { } error)
                     {
-                        inserter.Totals.Rejected++;
+                        Interlocked.Increment(ref parseRejected);
                         Reject(new RejectedRow(error.Location, parsed.Text ?? string.Empty, error.Reason));
-                        continue;
+                    }
+                    else
+                    {
+                        batch.Add(parsed.Row!);
                     }
 
-                    batch.Add(parsed.Row!);
                     if (batch.Count >= options.BatchSize)
                     {
-                        await inserter.WriteAsync(batch, Reject, interruption.AbortToken);
-                        batch.Clear();
+                        await load.WriteAsync(batch);
+                        batch = new List<InsertRow>(options.BatchSize);
                     }
 
-                    if (inserter.TooManyErrors)
+                    if (options.MaxErrors is { } max && load.Totals(parseRejected).Rejected > max)
                     {
                         stoppedForErrors = true;
                         break;
@@ -149,8 +170,10 @@ internal static class InsertCommand
 
                 if (!stoppedForErrors)
                 {
-                    await inserter.WriteAsync(batch, Reject, interruption.AbortToken);
+                    await load.WriteAsync(batch);
                 }
+
+                await load.CompleteAsync();
             }
             catch (InvalidOperationException ex)
             {
@@ -160,6 +183,11 @@ internal static class InsertCommand
             {
                 throw new UsageException(ex.Message);
             }
+            catch (System.Data.Common.DbException ex) when (load.Totals(parseRejected).Total == 0)
+            {
+                // Nothing could be written at all: the database itself is the problem (unreachable, no permission).
+                throw new UsageException($"--db {database}: {Engine.WorkError.Flatten(ex.Message)}");
+            }
 
             stats.Complete();
             if (rejectsWriter is not null)
@@ -168,7 +196,7 @@ internal static class InsertCommand
                 await rejectsFile!.CommitAsync();
             }
 
-            var totals = inserter.Totals;
+            var totals = load.Totals(parseRejected);
             if (!quiet)
             {
                 var c = CultureInfo.InvariantCulture;
@@ -185,16 +213,22 @@ internal static class InsertCommand
         }
     }
 
-    private static string Status(InsertTotals totals, WorkStats stats) =>
+    /// <summary>The database URL without a password, for messages.</summary>
+    private static string Redacted(string database) =>
+        Uri.TryCreate(database, UriKind.Absolute, out var uri) && uri.UserInfo.Contains(':', StringComparison.Ordinal)
+            ? database.Replace(uri.UserInfo, uri.UserInfo.Split(':')[0] + ":***", StringComparison.Ordinal)
+            : database;
+
+    private static string Status(InsertLoad.Counts totals, WorkStats stats) =>
         string.Create(CultureInfo.InvariantCulture, $"insert: {totals.Total} rows, {totals.Total / Math.Max(1e-9, stats.WallTime.TotalSeconds):0}/s, rejected {totals.Rejected}, {stats.WallTime.TotalSeconds:0.0} s");
 
     private sealed record Parsed(InsertRow? Row, InputFormatException? Error, string? Text);
 
     /// <summary>
-    /// Records in input order. JSONL is parsed in chunks of lines on <paramref name="parsers"/> threads
+    /// Records in input order. JSONL is parsed in chunks of lines on every core
     /// through the engine while the writer writes; CSV (whose records may span lines) is read in one pass.
     /// </summary>
-    private static async IAsyncEnumerable<Parsed> ParseAsync(IReadOnlyList<string> sources, bool isCsv, int parsers, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<Parsed> ParseAsync(IReadOnlyList<string> sources, bool isCsv, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (isCsv)
         {
@@ -211,6 +245,7 @@ internal static class InsertCommand
         }
 
         var chunks = Chunk(InputReader.ReadLinesAsync(sources, System.Console.OpenStandardInput, cancellationToken), ParseChunkLines);
+        var parsers = Environment.ProcessorCount;
         var pool = new WorkPoolOptions { Concurrency = parsers, PreserveOrder = true, OrderWindow = parsers * 4 };
         await foreach (var result in WorkPool.RunAsync(chunks, (List<InputLine> lines, CancellationToken _) => ValueTask.FromResult(ParseChunk(lines)), lines => lines[0].Location, pool, cancellationToken))
         {

@@ -14,9 +14,6 @@ public sealed class Inserter(IInsertSink sink, InsertOptions options)
     /// <summary>Counts so far.</summary>
     public InsertTotals Totals { get; } = new();
 
-    /// <summary>Whether <see cref="InsertOptions.MaxErrors"/> was passed.</summary>
-    public bool TooManyErrors => options.MaxErrors is { } max && Totals.Rejected > max;
-
     /// <summary>Writes one batch; rejected rows go to <paramref name="reject"/>.</summary>
     /// <param name="batch">The records.</param>
     /// <param name="reject">Receives each rejected record.</param>

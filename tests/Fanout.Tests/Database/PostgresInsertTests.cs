@@ -1,0 +1,83 @@
+using Fanout.Tests.Support;
+using Npgsql;
+using Xunit;
+
+namespace Fanout.Tests.Database;
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresInsertTests(PostgresServer server)
+{
+    private long Scalar(string sql)
+    {
+        using var connection = new NpgsqlConnection(server.ConnectionString);
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static string Table() => "t_" + Guid.NewGuid().ToString("N")[..10];
+
+    [Fact]
+    public async Task Insert_100000_rows_over_parallel_copy_streams()
+    {
+        using var temp = new TempDirectory();
+        var table = Table();
+        temp.Write("rows.jsonl", string.Concat(Enumerable.Range(1, 100_000).Select(i => $"{{\"id\":{i},\"name\":\"n{i}\",\"score\":{i % 10}.5,\"tags\":[{i % 3}],\"ok\":{(i % 2 == 0 ? "true" : "false")}}}\n")));
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", server.Url(), "--table", table, "--pk", "id", "-j", "4", "--batch", "5000"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("inserted 100000", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(100_000, Scalar($"SELECT count(DISTINCT id) FROM {table}"));
+        Assert.Equal(50_000, Scalar($"SELECT count(*) FROM {table} WHERE ok"));
+        Assert.Equal(33_333, Scalar($"SELECT count(*) FROM {table} WHERE tags = '[0]'::jsonb"));
+        Assert.Equal(1, Scalar($"SELECT count(*) FROM {table} WHERE id = 99999 AND name = 'n99999' AND score = 9.5"));
+        Assert.Equal(4, Scalar($"SELECT count(*) FROM information_schema.columns WHERE table_name = '{table}' AND data_type IN ('bigint', 'double precision', 'jsonb', 'boolean')"));
+    }
+
+    [Fact]
+    public async Task Upsert_and_ignore_go_through_staging_and_count_what_happened()
+    {
+        using var temp = new TempDirectory();
+        var table = Table();
+        temp.Write("a.jsonl", "{\"id\":1,\"v\":\"old\"}\n{\"id\":2,\"v\":\"keep\"}\n");
+        temp.Write("b.jsonl", "{\"id\":1,\"v\":\"new\"}\n{\"id\":3,\"v\":\"added\"}\n");
+
+        await FanoutCli.RunAsync(temp.Path, ["insert", "a.jsonl", "--db", server.Url(), "--table", table, "--pk", "id"]);
+        var upsert = await FanoutCli.RunAsync(temp.Path, ["insert", "b.jsonl", "--db", server.Url(), "--table", table, "--pk", "id", "--upsert"]);
+        var ignore = await FanoutCli.RunAsync(temp.Path, ["insert", "a.jsonl", "--db", server.Url(), "--table", table, "--pk", "id", "--ignore"]);
+
+        Assert.Contains("inserted 1, updated 1, ignored 0", upsert.Stderr, StringComparison.Ordinal);
+        Assert.Contains("inserted 0, updated 0, ignored 2", ignore.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, Scalar($"SELECT count(*) FROM {table} WHERE id = 1 AND v = 'new'"));
+        Assert.Equal(3, Scalar($"SELECT count(*) FROM {table}"));
+    }
+
+    [Fact]
+    public async Task Bad_rows_are_isolated_and_good_rows_of_their_batch_kept()
+    {
+        using var temp = new TempDirectory();
+        var table = Table();
+        var lines = Enumerable.Range(1, 200).Select(i => i == 120 ? "{\"id\":7,\"v\":\"duplicate\"}" : i == 50 ? "{\"id\":\"fifty\",\"v\":\"x\"}" : $"{{\"id\":{i},\"v\":\"r{i}\"}}");
+        temp.Write("rows.jsonl", string.Join('\n', lines) + "\n");
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", server.Url(), "--table", table, "--pk", "id", "--rejects", "rejects.jsonl", "--batch", "200"]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(198, Scalar($"SELECT count(*) FROM {table}"));
+        var rejects = File.ReadAllLines(temp.File("rejects.jsonl")).Select(TestServer.ParseJson).ToList();
+        Assert.Equal(["rows.jsonl:120", "rows.jsonl:50"], rejects.Select(r => r.GetProperty("location").GetString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Unreachable_server_is_a_usage_error_without_the_password()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("rows.jsonl", "{\"id\":1}\n");
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", "postgres://postgres:s3cretpw@127.0.0.1:1/x", "--table", "t"]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.DoesNotContain("s3cretpw", run.Stdout + run.Stderr, StringComparison.Ordinal);
+    }
+}
