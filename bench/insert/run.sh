@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# fanout insert vs sqlite3 .import, sqlite-utils and psql \copy, on the same 1,000,000 rows, in one run.
+#   bash bench/insert/run.sh     (needs: apt-get install sqlite3 sqlite-utils postgresql; run as root or the postgres user)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROWS=${ROWS:-1000000}
+NAIVE=${NAIVE:-2000}
+work=$(mktemp -d)
+chmod 755 "$work"
+trap 'stop_pg; rm -rf "$work"' EXIT
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort | tail -1)
+stop_pg() { [ -d "$work/pg" ] && as_pg "$pg_bin/pg_ctl" -D "$work/pg/data" -m immediate -w stop > /dev/null 2>&1 || true; }
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+dotnet publish src/Fanout.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/bin" -v quiet -nologo >/dev/null
+fanout() { dotnet "$work/bin/fanout.dll" "$@"; }
+python3 - "$work" "$ROWS" <<'PY'
+import sys
+work, n = sys.argv[1], int(sys.argv[2])
+with open(f"{work}/rows.jsonl", "w") as j, open(f"{work}/rows.csv", "w") as c:
+    c.write("id,name,score,tag\n")
+    for i in range(1, n + 1):
+        j.write(f'{{"id":{i},"name":"name {i}","score":{i % 1000}.25,"tag":"t{i % 17}"}}\n')
+        c.write(f"{i},name {i},{i % 1000}.25,t{i % 17}\n")
+PY
+echo "$ROWS rows {id,name,score,tag}; 2 cores"
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+count() { sqlite3 "$1" "SELECT count(*) FROM rows"; }
+
+t0=$(now); fanout insert "$work/rows.jsonl" --db "$work/fanout.db" --table rows --pk id -q; t1=$(now); fanout_s=$(elapsed "$t0" "$t1")
+t0=$(now); sqlite3 "$work/import.db" "CREATE TABLE rows (id INTEGER PRIMARY KEY, name TEXT, score REAL, tag TEXT)" ".mode csv" ".import --skip 1 $work/rows.csv rows"; t1=$(now); import_s=$(elapsed "$t0" "$t1")
+t0=$(now); sqlite-utils insert "$work/utils.db" rows "$work/rows.jsonl" --nl --pk id; t1=$(now); utils_s=$(elapsed "$t0" "$t1")
+for db in fanout import utils; do [ "$(count "$work/$db.db")" = "$ROWS" ] || { echo "$db.db does not hold $ROWS rows" >&2; exit 1; }; done
+
+printf '\n%-48s %9s %10s\n' "SQLite" "wall (s)" "rows/s"
+row() { printf '%-48s %9s %10.0f\n' "$1" "$2" "$(awk -v t="$2" -v n="$ROWS" 'BEGIN { print n / t }')"; }
+row "fanout insert (JSONL)" "$fanout_s"
+row "sqlite3 .import (CSV)" "$import_s"
+row "sqlite-utils insert --nl --pk id (JSONL)" "$utils_s"
+printf '%-48s %9s\n' "fanout / sqlite3 .import time" "$(awk -v a="$fanout_s" -v b="$import_s" 'BEGIN { printf "%.2fx", a / b }')"
+printf '%-48s %9s\n' "sqlite-utils / fanout time" "$(awk -v a="$utils_s" -v b="$fanout_s" 'BEGIN { printf "%.1fx", a / b }')"
+
+head -n "$NAIVE" "$work/rows.jsonl" > "$work/naive.jsonl"
+read -r tried stored errs < <(python3 bench/insert/thread_per_row.py "$work/naive.db" "$work/naive.jsonl")
+printf '\nthread per row, own connection and commit: %s rows tried, %s stored, %s lost (%s errors)\n' "$tried" "$stored" "$((tried - stored))" "$errs"
+
+# PostgreSQL: a throwaway server on loopback.
+mkdir -p "$work/pg"
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$work/pg"
+port=$(python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+(cd /tmp && as_pg "$pg_bin/initdb" -D "$work/pg/data" -U postgres --auth=trust -E UTF8 --no-sync > /dev/null)
+(cd /tmp && as_pg "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w -o "-p $port -k $work/pg -c listen_addresses=127.0.0.1" start > /dev/null)
+psql_() { psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -q -v ON_ERROR_STOP=1 "$@"; }
+psql_ -c "CREATE TABLE copied (id bigint PRIMARY KEY, name text, score double precision, tag text)"
+t0=$(now); fanout insert "$work/rows.jsonl" --db "postgres://postgres@127.0.0.1:$port/postgres" --table rows --pk id -j 4 -q; t1=$(now); pg_fanout=$(elapsed "$t0" "$t1")
+t0=$(now); psql_ -c "\\copy copied FROM '$work/rows.csv' WITH (FORMAT csv, HEADER true)"; t1=$(now); pg_copy=$(elapsed "$t0" "$t1")
+[ "$(psql_ -tAc 'SELECT count(*) FROM rows')" = "$ROWS" ] || { echo "PostgreSQL table does not hold $ROWS rows" >&2; exit 1; }
+printf '\n%-48s %9s %10s\n' "PostgreSQL" "wall (s)" "rows/s"
+row "fanout insert -j 4 (JSONL, binary COPY)" "$pg_fanout"
+row "psql \\copy (CSV)" "$pg_copy"
+printf '%-48s %9s\n' "fanout speed / psql \\copy speed" "$(awk -v a="$pg_fanout" -v b="$pg_copy" 'BEGIN { printf "%.2fx", b / a }')"
