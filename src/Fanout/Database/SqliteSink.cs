@@ -50,9 +50,7 @@ public sealed class SqliteSink : IInsertSink
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(primaryKey);
-        var columns = schema.Columns.Select(c => $"{SqlNames.Quote(c.Key)} {Declared(c.Value)}");
-        var key = primaryKey.Count == 0 ? string.Empty : $", PRIMARY KEY ({string.Join(", ", primaryKey.Select(SqlNames.Quote))})";
-        await ExecuteAsync($"CREATE TABLE IF NOT EXISTS {SqlNames.Quote(table)} ({string.Join(", ", columns)}{key})", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(SqlNames.CreateTable(table, schema, primaryKey, Declared), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Fanout.Http;
 using Fanout.Records;
 
@@ -29,52 +28,21 @@ internal static class DownloadInputParser
 
     private static DownloadItem ParseSpec(InputLine line, Func<string, string?> environment)
     {
-        JsonDocument document;
-        try
+        using var document = JsonSpec.ParseObject(line.Text, "download");
+        var root = document.RootElement;
+        var url = JsonSpec.RequiredString(root, "url");
+        var sha256 = JsonSpec.String(root, "sha256");
+        if (sha256 is not null && (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigit)))
         {
-            document = JsonDocument.Parse(line.Text);
+            throw new FormatException($"\"sha256\" must be 64 hex digits (got '{sha256}')");
         }
-        catch (JsonException ex)
+
+        return new DownloadItem(HttpInputParser.ParseUrl(url))
         {
-            throw new FormatException(JsonErrors.Describe(ex));
-        }
-
-        using (document)
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new FormatException("a JSONL download must be an object");
-            }
-
-            var url = String(root, "url") ?? throw new FormatException("missing \"url\"");
-            var sha256 = String(root, "sha256");
-            if (sha256 is not null && (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigit)))
-            {
-                throw new FormatException($"\"sha256\" must be 64 hex digits (got '{sha256}')");
-            }
-
-            var headers = new List<KeyValuePair<string, string>>();
-            if (root.TryGetProperty("headers", out var headerObject) && headerObject.ValueKind == JsonValueKind.Object)
-            {
-                foreach (var header in headerObject.EnumerateObject())
-                {
-                    headers.Add(HeaderSpec.Parse($"{header.Name}: {header.Value.GetString()}", environment));
-                }
-            }
-
-            return new DownloadItem(HttpInputParser.ParseUrl(url))
-            {
-                Name = String(root, "path"),
-                Sha256 = sha256,
-                Headers = headers,
-                InputText = line.Text,
-            };
-        }
+            Name = JsonSpec.String(root, "path"),
+            Sha256 = sha256,
+            Headers = HeaderSpec.FromJson(root, environment),
+            InputText = line.Text,
+        };
     }
-
-    private static string? String(JsonElement root, string name) =>
-        !root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
-        : value.ValueKind == JsonValueKind.String ? value.GetString()
-        : throw new FormatException($"\"{name}\" must be a string");
 }

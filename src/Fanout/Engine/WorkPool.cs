@@ -75,9 +75,8 @@ public static class WorkPool
         WorkPoolOptions options,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(action);
-        ArgumentNullException.ThrowIfNull(keySelector);
-        return RunAsync(items, new DelegateHandler<TItem, TResult>(action, keySelector), options, cancellationToken);
+        ArgumentNullException.ThrowIfNull(items);
+        return RunAsync(ToAsyncEnumerable(items), action, keySelector, options, cancellationToken);
     }
 
     /// <summary>Runs a plain async function per item of an asynchronous sequence; see the <see cref="IEnumerable{T}"/> overload.</summary>

@@ -94,6 +94,37 @@ public static class HeaderSpec
         return result.ToString();
     }
 
+    /// <summary>The <c>"headers": {"Name": "value"}</c> object of a JSONL spec, expanded like <c>-H</c>.</summary>
+    /// <param name="spec">The spec object.</param>
+    /// <param name="environment">Looks up a variable; <see langword="null"/> when unset.</param>
+    /// <returns>The headers; none when the field is missing or null.</returns>
+    /// <exception cref="FormatException">The field is not an object of strings, or a variable is unset.</exception>
+    public static IReadOnlyList<KeyValuePair<string, string>> FromJson(System.Text.Json.JsonElement spec, Func<string, string?> environment)
+    {
+        var headers = new List<KeyValuePair<string, string>>();
+        if (!spec.TryGetProperty("headers", out var headerObject) || headerObject.ValueKind == System.Text.Json.JsonValueKind.Null)
+        {
+            return headers;
+        }
+
+        if (headerObject.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            throw new FormatException("\"headers\" must be an object of name: value");
+        }
+
+        foreach (var header in headerObject.EnumerateObject())
+        {
+            if (header.Value.ValueKind != System.Text.Json.JsonValueKind.String)
+            {
+                throw new FormatException($"header \"{header.Name}\" must be a string");
+            }
+
+            headers.Add(Parse($"{header.Name}: {header.Value.GetString()}", environment));
+        }
+
+        return headers;
+    }
+
     private static bool IsToken(string name)
     {
         foreach (var c in name)

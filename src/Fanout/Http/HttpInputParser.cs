@@ -54,84 +54,33 @@ internal static class HttpInputParser
 
     private static HttpRequestItem ParseSpec(InputLine line, HttpJobOptions options, Func<string, string?> environment)
     {
-        JsonDocument document;
-        try
+        using var document = JsonSpec.ParseObject(line.Text, "request");
+        var root = document.RootElement;
+        var url = ParseUrl(JsonSpec.RequiredString(root, "url"));
+        var method = JsonSpec.String(root, "method")?.ToUpperInvariant() ?? options.Method;
+        if (method.Length == 0 || !method.All(char.IsAsciiLetter))
         {
-            document = JsonDocument.Parse(line.Text);
+            throw new FormatException($"'{method}' is not an HTTP method");
         }
-        catch (JsonException ex)
+
+        string? body = null;
+        if (root.TryGetProperty("body", out var bodyElement))
         {
-            throw new FormatException(JsonErrors.Describe(ex));
-        }
-
-        using (document)
-        {
-            var root = document.RootElement;
-            var url = ParseUrl(RequiredString(root, "url"));
-            var method = OptionalString(root, "method")?.ToUpperInvariant() ?? options.Method;
-            if (method.Length == 0 || !method.All(char.IsAsciiLetter))
+            body = bodyElement.ValueKind switch
             {
-                throw new FormatException($"'{method}' is not an HTTP method");
-            }
-
-            var headers = new List<KeyValuePair<string, string>>();
-            if (root.TryGetProperty("headers", out var headerObject) && headerObject.ValueKind != JsonValueKind.Null)
-            {
-                if (headerObject.ValueKind != JsonValueKind.Object)
-                {
-                    throw new FormatException("\"headers\" must be an object of name: value");
-                }
-
-                foreach (var header in headerObject.EnumerateObject())
-                {
-                    if (header.Value.ValueKind != JsonValueKind.String)
-                    {
-                        throw new FormatException($"header \"{header.Name}\" must be a string");
-                    }
-
-                    headers.Add(HeaderSpec.Parse($"{header.Name}: {header.Value.GetString()}", environment));
-                }
-            }
-
-            string? body = null;
-            if (root.TryGetProperty("body", out var bodyElement))
-            {
-                body = bodyElement.ValueKind switch
-                {
-                    JsonValueKind.Null => null,
-                    JsonValueKind.String => bodyElement.GetString(),
-                    // An object or array body is sent as the JSON it is.
-                    _ => bodyElement.GetRawText(),
-                };
-            }
-
-            return new HttpRequestItem(method, url)
-            {
-                Key = OptionalString(root, "key"),
-                Headers = headers,
-                Body = body,
-                Location = line.Location,
+                JsonValueKind.Null => null,
+                JsonValueKind.String => bodyElement.GetString(),
+                // An object or array body is sent as the JSON it is.
+                _ => bodyElement.GetRawText(),
             };
         }
-    }
 
-    private static string RequiredString(JsonElement root, string name) =>
-        OptionalString(root, name) ?? throw new FormatException($"missing \"{name}\"");
-
-    private static string? OptionalString(JsonElement root, string name)
-    {
-        if (root.ValueKind != JsonValueKind.Object)
+        return new HttpRequestItem(method, url)
         {
-            throw new FormatException("a JSONL request must be an object");
-        }
-
-        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : throw new FormatException($"\"{name}\" must be a string");
+            Key = JsonSpec.String(root, "key"),
+            Headers = HeaderSpec.FromJson(root, environment),
+            Body = body,
+            Location = line.Location,
+        };
     }
 }

@@ -42,62 +42,40 @@ internal static class CommandInputParser
 
     private static CommandItem ParseSpec(string text)
     {
-        JsonDocument document;
-        try
+        using var document = JsonSpec.ParseObject(text, "command");
+        var root = document.RootElement;
+        var command = JsonSpec.RequiredString(root, "cmd");
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (root.TryGetProperty("env", out var env) && env.ValueKind == JsonValueKind.Object)
         {
-            document = JsonDocument.Parse(text);
+            foreach (var variable in env.EnumerateObject())
+            {
+                environment[variable.Name] = variable.Value.ValueKind == JsonValueKind.String ? variable.Value.GetString()! : variable.Value.GetRawText();
+            }
         }
-        catch (JsonException ex)
+
+        TimeSpan? timeout = null;
+        if (root.TryGetProperty("timeout", out var t) && t.ValueKind != JsonValueKind.Null)
         {
-            throw new FormatException(JsonErrors.Describe(ex));
+            timeout = t.ValueKind == JsonValueKind.Number && t.GetDouble() > 0
+                ? TimeSpan.FromSeconds(t.GetDouble())
+                : throw new FormatException("\"timeout\" must be a positive number of seconds");
         }
 
-        using (document)
+        int? retries = null;
+        if (root.TryGetProperty("retries", out var r) && r.ValueKind != JsonValueKind.Null)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new FormatException("a JSONL command must be an object");
-            }
-
-            var command = String(root, "cmd") ?? throw new FormatException("missing \"cmd\"");
-            var environment = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (root.TryGetProperty("env", out var env) && env.ValueKind == JsonValueKind.Object)
-            {
-                foreach (var variable in env.EnumerateObject())
-                {
-                    environment[variable.Name] = variable.Value.ValueKind == JsonValueKind.String ? variable.Value.GetString()! : variable.Value.GetRawText();
-                }
-            }
-
-            TimeSpan? timeout = null;
-            if (root.TryGetProperty("timeout", out var t) && t.ValueKind != JsonValueKind.Null)
-            {
-                timeout = t.ValueKind == JsonValueKind.Number && t.GetDouble() > 0
-                    ? TimeSpan.FromSeconds(t.GetDouble())
-                    : throw new FormatException("\"timeout\" must be a positive number of seconds");
-            }
-
-            int? retries = null;
-            if (root.TryGetProperty("retries", out var r) && r.ValueKind != JsonValueKind.Null)
-            {
-                retries = r.ValueKind == JsonValueKind.Number && r.TryGetInt32(out var n) && n >= 0
-                    ? n
-                    : throw new FormatException("\"retries\" must be a whole number, 0 or more");
-            }
-
-            return new CommandItem(String(root, "name") ?? command, command)
-            {
-                WorkingDirectory = String(root, "cwd"),
-                Environment = environment,
-                Timeout = timeout,
-                Retries = retries,
-            };
+            retries = r.ValueKind == JsonValueKind.Number && r.TryGetInt32(out var n) && n >= 0
+                ? n
+                : throw new FormatException("\"retries\" must be a whole number, 0 or more");
         }
+
+        return new CommandItem(JsonSpec.String(root, "name") ?? command, command)
+        {
+            WorkingDirectory = JsonSpec.String(root, "cwd"),
+            Environment = environment,
+            Timeout = timeout,
+            Retries = retries,
+        };
     }
-
-    private static string? String(JsonElement root, string name) =>
-        !root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
-        : value.ValueKind == JsonValueKind.String ? value.GetString()
-        : throw new FormatException($"\"{name}\" must be a string");
 }
