@@ -114,6 +114,7 @@ internal static class DownloadCommand
 
             var failures = new List<(string Url, string Reason, string Line)>();
             long bytes = 0;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var job = new JobSpec<DownloadItem, DownloadResult>
             {
                 Name = "download",
@@ -127,9 +128,10 @@ internal static class DownloadCommand
                 Source = source,
                 Handler = downloader,
                 WriteRecord = DownloadResultRecord.Write,
+                Status = () => $"{Volatile.Read(ref bytes) / 1e6:0.0} MB, {Volatile.Read(ref bytes) / 1e6 / Math.Max(1e-9, clock.Elapsed.TotalSeconds):0.0} MB/s",
                 Observe = result =>
                 {
-                    bytes += result.Value is { Skipped: false } v ? v.Bytes : 0;
+                    Interlocked.Add(ref bytes, result.Value is { Skipped: false } v ? v.Bytes : 0);
                     if (result.Error is { } error)
                     {
                         failures.Add((result.Key, error.Message, result.Item.InputText ?? result.Key));

@@ -21,6 +21,7 @@ internal static class JobRunner
 
         var stats = new WorkStats();
         await using var progress = ProgressDisplay.Create(settings.Progress, job.Name, job.Noun, stats);
+        progress.Extra = job.Status;
         using var interruption = new Interruption(progress.Message);
         var pool = settings.Pool with { AbortToken = interruption.AbortToken };
 

@@ -36,6 +36,9 @@ internal sealed record JobSpec<TItem, TResult>
     /// <summary>Lines that end the summary (a test run's "N passed, N failed, N skipped").</summary>
     public Func<WorkStats, IEnumerable<string>>? Epilogue { get; init; }
 
+    /// <summary>Extra text for the live progress line (bytes and speed of downloads).</summary>
+    public Func<string>? Status { get; init; }
+
     /// <summary>Called once the run is over, with its totals.</summary>
     public Action<WorkStats>? Completed { get; init; }
 

@@ -22,6 +22,9 @@ internal abstract class ProgressDisplay : IAsyncDisposable
 
     protected WorkStats Stats { get; }
 
+    /// <summary>Job-specific text appended to the status line.</summary>
+    public Func<string>? Extra { get; set; }
+
     /// <summary>The number of items expected, when known (set later, once counted).</summary>
     public long? Total { get; set; }
 
@@ -45,6 +48,6 @@ internal abstract class ProgressDisplay : IAsyncDisposable
         var failed = Stats.Failed + Stats.Cancelled + Stats.InvalidInputs;
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{Job}: {completed}{total} {Noun} done, {Stats.Succeeded} ok, {failed} failed, {Stats.Throughput:0.#}/s, {Stats.WallTime.TotalSeconds:0.0} s");
+            $"{Job}: {completed}{total} {Noun} done, {Stats.Succeeded} ok, {failed} failed, {Stats.Throughput:0.#}/s{(Extra is null ? string.Empty : ", " + Extra())}, {Stats.WallTime.TotalSeconds:0.0} s");
     }
 }
