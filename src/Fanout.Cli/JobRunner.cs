@@ -79,7 +79,6 @@ internal static class JobRunner
                 {
                     System.Console.Error.WriteLine(line);
                 }
-
             }
 
             if (settings.StatsPath is { } statsPath)
