@@ -119,7 +119,7 @@ internal static class InsertCommand
         var rejectsFile = rejectsPath is null ? null : AtomicFile.Create(rejectsPath);
         await using (rejectsFile)
         {
-            var rejectsWriter = rejectsFile is null ? null : RecordWriter.Create(OutputFormat.Jsonl, new NonClosingStream(rejectsFile.Stream));
+            var rejectsWriter = rejectsFile is null ? null : RecordWriter.Create(OutputFormat.Jsonl, rejectsFile.Stream, leaveOpen: true);
             var rejectsGate = new Lock();
             var parseRejected = 0L;
             var progress = ProgressDisplay.Create(quiet ? "none" : "plain", "insert", "rows", stats);
@@ -291,33 +291,5 @@ internal static class InsertCommand
         {
             yield return chunk;
         }
-    }
-
-    /// <summary>Lets the record writer close without closing the atomic file, which commits it afterwards.</summary>
-    private sealed class NonClosingStream(Stream inner) : Stream
-    {
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => inner.Length;
-
-        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
-
-        public override void Flush() => inner.Flush();
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => inner.WriteAsync(buffer, cancellationToken);
     }
 }

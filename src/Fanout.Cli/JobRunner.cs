@@ -29,7 +29,8 @@ internal static class JobRunner
         await using (file)
         {
             var output = file?.Stream ?? System.Console.OpenStandardOutput();
-            var writer = RecordWriter.Create(settings.Format, output);
+            // The atomic file's stream stays open past the writer, so committing it can fsync before the rename.
+            var writer = RecordWriter.Create(settings.Format, output, leaveOpen: file is not null);
             var inputBroken = false;
             progress.Start();
             if (settings.Progress == "bar" && pool.Shard is null && job.Source is null)

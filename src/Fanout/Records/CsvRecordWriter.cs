@@ -1,7 +1,7 @@
 namespace Fanout.Records;
 
 /// <summary>RFC 4180 CSV: a header row, then one row per record; cells with commas, quotes or line breaks are quoted.</summary>
-internal sealed class CsvRecordWriter(Stream output) : TextRecordWriter(output)
+internal sealed class CsvRecordWriter(Stream output, bool leaveOpen) : TextRecordWriter(output, leaveOpen)
 {
     private static readonly char[] NeedsQuoting = [',', '"', '\n', '\r'];
 

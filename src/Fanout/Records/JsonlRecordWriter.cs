@@ -14,12 +14,14 @@ internal sealed class JsonlRecordWriter : RecordWriter
     };
 
     private readonly Stream _output;
+    private readonly bool _leaveOpen;
     private readonly BufferedStream _buffer;
     private readonly Utf8JsonWriter _json;
 
-    public JsonlRecordWriter(Stream output)
+    public JsonlRecordWriter(Stream output, bool leaveOpen)
     {
         _output = output;
+        _leaveOpen = leaveOpen;
         _buffer = new BufferedStream(output, 1 << 16);
         _json = new Utf8JsonWriter(_buffer, WriterOptions);
     }
@@ -97,7 +99,11 @@ internal sealed class JsonlRecordWriter : RecordWriter
     protected override async ValueTask DisposeCoreAsync()
     {
         await _json.DisposeAsync().ConfigureAwait(false);
-        await _buffer.DisposeAsync().ConfigureAwait(false);
-        await _output.DisposeAsync().ConfigureAwait(false);
+        await _buffer.FlushAsync().ConfigureAwait(false);
+        if (!_leaveOpen)
+        {
+            // Disposing the buffer disposes the stream under it; left open, the buffer (already flushed) is simply dropped.
+            await _buffer.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

@@ -14,13 +14,14 @@ public abstract class RecordWriter : IRecordFieldWriter, IAsyncDisposable
 
     /// <summary>Creates a writer for <paramref name="format"/>.</summary>
     /// <param name="format">The format.</param>
-    /// <param name="output">The stream written to; disposed with the writer.</param>
+    /// <param name="output">The stream written to.</param>
+    /// <param name="leaveOpen">Leave <paramref name="output"/> open when the writer is disposed (an <see cref="AtomicFile"/> still to be committed); otherwise it is disposed with the writer.</param>
     /// <returns>The writer.</returns>
-    public static RecordWriter Create(OutputFormat format, Stream output) => format switch
+    public static RecordWriter Create(OutputFormat format, Stream output, bool leaveOpen = false) => format switch
     {
-        OutputFormat.Jsonl => new JsonlRecordWriter(output),
-        OutputFormat.Csv => new CsvRecordWriter(output),
-        OutputFormat.Table => new TableRecordWriter(output),
+        OutputFormat.Jsonl => new JsonlRecordWriter(output, leaveOpen),
+        OutputFormat.Csv => new CsvRecordWriter(output, leaveOpen),
+        OutputFormat.Table => new TableRecordWriter(output, leaveOpen),
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
     };
 

@@ -5,7 +5,7 @@ namespace Fanout.Records;
 /// until the first flush) are held back to size the columns; later rows stream out and widen columns
 /// only when they must. Cells are kept to one line and cut at <see cref="MaxCellWidth"/>.
 /// </summary>
-internal sealed class TableRecordWriter(Stream output) : TextRecordWriter(output)
+internal sealed class TableRecordWriter(Stream output, bool leaveOpen) : TextRecordWriter(output, leaveOpen)
 {
     internal const int MaxCellWidth = 60;
     internal const int MeasuredRows = 100;

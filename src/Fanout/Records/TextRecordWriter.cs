@@ -7,9 +7,9 @@ namespace Fanout.Records;
 /// The part CSV and table output share: a record is a row of named text cells, and the first
 /// record fixes the columns.
 /// </summary>
-internal abstract class TextRecordWriter(Stream output) : RecordWriter
+internal abstract class TextRecordWriter(Stream output, bool leaveOpen) : RecordWriter
 {
-    private readonly StreamWriter _writer = new(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16) { NewLine = "\n" };
+    private readonly StreamWriter _writer = new(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16, leaveOpen) { NewLine = "\n" };
     private readonly List<(string Name, string Value)> _row = [];
 
     protected List<string>? Columns { get; private set; }

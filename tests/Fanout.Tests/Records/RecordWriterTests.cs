@@ -9,7 +9,7 @@ public sealed class RecordWriterTests
     private static async Task<string> WriteAsync(OutputFormat format, params (string Text, string? Json)[] rows)
     {
         var stream = new MemoryStream();
-        var writer = RecordWriter.Create(format, new NonClosingStream(stream));
+        var writer = RecordWriter.Create(format, stream, leaveOpen: true);
         foreach (var row in rows)
         {
             await writer.WriteAsync(row, static (r, f) =>
@@ -62,26 +62,19 @@ public sealed class RecordWriterTests
         Assert.StartsWith("two lines  42  1.235  true", lines[1], StringComparison.Ordinal);
     }
 
-    private sealed class NonClosingStream(Stream inner) : Stream
+    [Theory]
+    [InlineData(OutputFormat.Jsonl)]
+    [InlineData(OutputFormat.Csv)]
+    [InlineData(OutputFormat.Table)]
+    public async Task Dispose_closes_the_stream_unless_asked_to_leave_it_open(OutputFormat format)
     {
-        public override bool CanRead => false;
+        var kept = new MemoryStream();
+        var owned = new MemoryStream();
 
-        public override bool CanSeek => false;
+        await RecordWriter.Create(format, kept, leaveOpen: true).DisposeAsync();
+        await RecordWriter.Create(format, owned).DisposeAsync();
 
-        public override bool CanWrite => true;
-
-        public override long Length => inner.Length;
-
-        public override long Position { get => inner.Position; set => inner.Position = value; }
-
-        public override void Flush() => inner.Flush();
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+        Assert.True(kept.CanWrite);
+        Assert.False(owned.CanWrite);
     }
 }
