@@ -109,7 +109,12 @@ internal static class DownloadCommand
             if (jsonUrl is not null)
             {
                 var items = await LinksFromJsonAsync(jsonUrl, linkPath!, parse.GetValue(where) ?? [], headerList);
-                source = _ => Planned(items, downloader);
+                // Planned in listing order as they are read, so collision numbering is the same on every rerun.
+                source = _ => WorkPool.ToAsyncEnumerable(items.Select(item =>
+                {
+                    downloader.Plan(item);
+                    return item;
+                }));
             }
 
             var failures = new List<(string Url, string Reason, string Line)>();
@@ -164,17 +169,6 @@ internal static class DownloadCommand
             return exitCode;
         });
         return command;
-    }
-
-    private static async IAsyncEnumerable<DownloadItem> Planned(IReadOnlyList<DownloadItem> items, Downloader downloader)
-    {
-        foreach (var item in items)
-        {
-            downloader.Plan(item);
-            yield return item;
-        }
-
-        await Task.CompletedTask;
     }
 
     private static async Task<IReadOnlyList<DownloadItem>> LinksFromJsonAsync(string url, string path, IReadOnlyList<string> conditions, IReadOnlyList<KeyValuePair<string, string>> headers)

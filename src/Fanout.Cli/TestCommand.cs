@@ -163,7 +163,7 @@ internal static class TestCommand
             {
                 Name = name,
                 Noun = noun,
-                Source = _ => ToAsync(planned),
+                Source = _ => WorkPool.ToAsyncEnumerable(planned),
                 Handler = new CommandRunner(options),
                 WriteRecord = CommandResultRecord.Write,
                 Observe = results.Add,
@@ -246,15 +246,5 @@ internal static class TestCommand
         }
 
         yield return string.Create(c, $"  wall {SummaryPrinter.Format(stats.WallTime)} vs sum of durations {SummaryPrinter.Format(sum)}");
-    }
-
-    private static async IAsyncEnumerable<CommandItem> ToAsync(IReadOnlyList<CommandItem> items)
-    {
-        foreach (var item in items)
-        {
-            yield return item;
-        }
-
-        await Task.CompletedTask;
     }
 }

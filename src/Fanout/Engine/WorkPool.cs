@@ -100,7 +100,8 @@ public static class WorkPool
         return RunAsync(items, new DelegateHandler<TItem, TResult>(action, keySelector), options, cancellationToken);
     }
 
-    private static async IAsyncEnumerable<T> ToAsyncEnumerable<T>(IEnumerable<T> items)
+    /// <summary>A synchronous sequence as an asynchronous one, enumerated lazily.</summary>
+    internal static async IAsyncEnumerable<T> ToAsyncEnumerable<T>(IEnumerable<T> items)
     {
         foreach (var item in items)
         {
