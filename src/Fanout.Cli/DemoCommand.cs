@@ -181,9 +181,9 @@ internal static class DemoCommand
         try
         {
             console.WriteLine($"insert: {InsertRows} rows into SQLite ...");
-            var rows = Enumerable.Range(1, InsertRows)
-                .Select(i => RecordParser.ParseJson(new Records.InputLine("demo", i, string.Create(CultureInfo.InvariantCulture, $"{{\"id\":{i},\"name\":\"name {i}\",\"score\":{i % 100}.5}}"))))
-                .ToList();
+            var block = RecordParser.ParseJson("demo", string.Join('\n', Enumerable.Range(1, InsertRows)
+                .Select(i => string.Create(CultureInfo.InvariantCulture, $"{{\"id\":{i},\"name\":\"name {i}\",\"score\":{i % 100}.5}}"))));
+            var rows = Enumerable.Range(0, block.Count).Select(i => block[i]).ToList();
 
             async Task<WorkStats> LoadAsync(string name, int batchSize)
             {

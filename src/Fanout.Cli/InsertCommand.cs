@@ -11,7 +11,8 @@ namespace Fanout.Cli;
 /// <summary><c>fanout insert</c>: load JSONL or CSV records into a database table.</summary>
 internal static class InsertCommand
 {
-    private const int ParseChunkLines = 1000;
+    // Under the large object heap's 85,000 bytes, and about 900 records of 70 bytes.
+    private const int ParseChunkBytes = 64 * 1024;
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
 
     public static Command Create()
@@ -143,27 +144,32 @@ internal static class InsertCommand
             var stoppedForErrors = false;
             try
             {
-                await foreach (var parsed in ParseAsync(sources, isCsv, interruption.StopToken))
+                await foreach (var block in ParseAsync(sources, isCsv, interruption.StopToken))
                 {
-                    if (parsed.Error is { } error)
+                    for (var i = 0; i < block.Count && !stoppedForErrors; i++)
                     {
-                        Interlocked.Increment(ref parseRejected);
-                        Reject(new RejectedRow(error.Location, parsed.Text ?? string.Empty, error.Reason));
-                    }
-                    else
-                    {
-                        batch.Add(parsed.Row!);
+                        var row = block[i];
+                        if (row.Error is { } reason)
+                        {
+                            Interlocked.Increment(ref parseRejected);
+                            Reject(new RejectedRow(row.Location, row.Text, reason));
+                        }
+                        else
+                        {
+                            batch.Add(row);
+                        }
+
+                        if (batch.Count >= options.BatchSize)
+                        {
+                            await load.WriteAsync(batch);
+                            batch = new List<InsertRow>(options.BatchSize);
+                        }
+
+                        stoppedForErrors = options.MaxErrors is { } max && load.Totals(parseRejected).Rejected > max;
                     }
 
-                    if (batch.Count >= options.BatchSize)
+                    if (stoppedForErrors)
                     {
-                        await load.WriteAsync(batch);
-                        batch = new List<InsertRow>(options.BatchSize);
-                    }
-
-                    if (options.MaxErrors is { } max && load.Totals(parseRejected).Rejected > max)
-                    {
-                        stoppedForErrors = true;
                         break;
                     }
                 }
@@ -222,74 +228,40 @@ internal static class InsertCommand
     private static string Status(InsertLoad.Counts totals, WorkStats stats) =>
         string.Create(CultureInfo.InvariantCulture, $"insert: {totals.Total} rows, {totals.Total / Math.Max(1e-9, stats.WallTime.TotalSeconds):0}/s, rejected {totals.Rejected}, {stats.WallTime.TotalSeconds:0.0} s");
 
-    private sealed record Parsed(InsertRow? Row, InputFormatException? Error, string? Text);
-
     /// <summary>
-    /// Records in input order. JSONL is parsed in chunks of lines on every core
+    /// Blocks of records in input order. JSONL is read as chunks of raw lines and parsed on every core
     /// through the engine while the writer writes; CSV (whose records may span lines) is read in one pass.
     /// </summary>
-    private static async IAsyncEnumerable<Parsed> ParseAsync(IReadOnlyList<string> sources, bool isCsv, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<RecordBlock> ParseAsync(IReadOnlyList<string> sources, bool isCsv, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (isCsv)
         {
             foreach (var source in sources.Count == 0 ? [InputReader.StandardInputName] : sources)
             {
                 using var reader = source == InputReader.StandardInputName ? new StreamReader(System.Console.OpenStandardInput()) : new StreamReader(source);
-                await foreach (var (row, error) in RecordParser.ParseCsvAsync(source, reader, cancellationToken))
+                await foreach (var block in RecordParser.ParseCsvAsync(source, reader, cancellationToken: cancellationToken))
                 {
-                    yield return new Parsed(row, error, null);
+                    yield return block;
                 }
             }
 
             yield break;
         }
 
-        var chunks = Chunk(InputReader.ReadLinesAsync(sources, System.Console.OpenStandardInput, cancellationToken), ParseChunkLines);
+        var chunks = InputReader.ReadChunksAsync(sources, System.Console.OpenStandardInput, ParseChunkBytes, cancellationToken);
         var parsers = Environment.ProcessorCount;
         var pool = new WorkPoolOptions { Concurrency = parsers, PreserveOrder = true, OrderWindow = parsers * 4 };
-        await foreach (var result in WorkPool.RunAsync(chunks, (List<InputLine> lines, CancellationToken _) => ValueTask.FromResult(ParseChunk(lines)), lines => lines[0].Location, pool, cancellationToken))
+        await foreach (var result in WorkPool.RunAsync(chunks, (TextChunk chunk, CancellationToken _) => ValueTask.FromResult(RecordParser.ParseJson(chunk)), chunk => $"{chunk.Source}:{chunk.FirstLine}", pool, cancellationToken))
         {
-            foreach (var parsed in result.Value ?? [])
+            if (result.Value is { } block)
             {
-                yield return parsed;
+                yield return block;
             }
-        }
-    }
-
-    private static List<Parsed> ParseChunk(List<InputLine> lines)
-    {
-        var parsed = new List<Parsed>(lines.Count);
-        foreach (var line in lines)
-        {
-            try
+            else if (result.Error is { Kind: not WorkError.CancelledKind } error)
             {
-                parsed.Add(new Parsed(RecordParser.ParseJson(line), null, line.Text));
+                // Parsing never throws for bad input (a bad line is a record with an error), so this is a fault: stop loudly, never drop rows.
+                throw new InvalidOperationException($"{result.Key}: parsing failed: {error.Message}");
             }
-            catch (InputFormatException ex)
-            {
-                parsed.Add(new Parsed(null, ex, line.Text));
-            }
-        }
-
-        return parsed;
-    }
-
-    private static async IAsyncEnumerable<List<InputLine>> Chunk(IAsyncEnumerable<InputLine> lines, int size)
-    {
-        var chunk = new List<InputLine>(size);
-        await foreach (var line in lines)
-        {
-            chunk.Add(line);
-            if (chunk.Count == size)
-            {
-                yield return chunk;
-                chunk = new List<InputLine>(size);
-            }
-        }
-
-        if (chunk.Count > 0)
-        {
-            yield return chunk;
         }
     }
 }

@@ -31,10 +31,10 @@ public interface IInsertSink : IAsyncDisposable
     /// </summary>
     /// <param name="table">The table.</param>
     /// <param name="schema">The columns the values are in.</param>
-    /// <param name="rows">Values in column order.</param>
+    /// <param name="rows">Values in column order, converted to the column types.</param>
     /// <param name="mode">What to do with existing keys.</param>
     /// <param name="primaryKey">The key columns, for upserts and ignores.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>Rows inserted, updated and ignored.</returns>
-    Task<(long Inserted, long Updated, long Ignored)> WriteAsync(string table, TableSchema schema, IReadOnlyList<object?[]> rows, InsertMode mode, IReadOnlyList<string> primaryKey, CancellationToken cancellationToken);
+    Task<(long Inserted, long Updated, long Ignored)> WriteAsync(string table, TableSchema schema, CellRows rows, InsertMode mode, IReadOnlyList<string> primaryKey, CancellationToken cancellationToken);
 }

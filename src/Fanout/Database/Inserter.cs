@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Data.Common;
 
 namespace Fanout.Database;
@@ -15,7 +16,7 @@ public sealed class Inserter(IInsertSink sink, InsertOptions options)
     public InsertTotals Totals { get; } = new();
 
     /// <summary>Writes one batch; rejected rows go to <paramref name="reject"/>.</summary>
-    /// <param name="batch">The records.</param>
+    /// <param name="batch">The records (ones that failed to parse are rejected with their reason).</param>
     /// <param name="reject">Receives each rejected record.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task for the write.</returns>
@@ -29,23 +30,37 @@ public sealed class Inserter(IInsertSink sink, InsertOptions options)
             await AddNewColumnsAsync(schema, batch, cancellationToken).ConfigureAwait(false);
         }
 
-        var good = new List<(InsertRow Row, object?[] Values)>(batch.Count);
-        foreach (var row in batch)
+        // Every row's values, converted, in one pooled array: no object per row or per value.
+        var columns = schema.Columns.Count;
+        var cells = ArrayPool<Cell>.Shared.Rent(Math.Max(1, batch.Count * columns));
+        var good = ArrayPool<InsertRow>.Shared.Rent(Math.Max(1, batch.Count));
+        try
         {
-            if (schema.Convert(row, out var reason) is { } values)
+            var count = 0;
+            foreach (var row in batch)
             {
-                good.Add((row, values));
+                string? reason = row.Error;
+                if (reason is null && schema.Convert(row, cells.AsSpan(count * columns, columns), out reason))
+                {
+                    good[count++] = row;
+                }
+                else
+                {
+                    Reject(row, reason!, reject);
+                }
             }
-            else
-            {
-                Reject(row, reason!, reject);
-            }
-        }
 
-        await WriteSplittingAsync(schema, good, reject, cancellationToken).ConfigureAwait(false);
+            await WriteSplittingAsync(schema, new CellRows(cells, columns, count), good, 0, reject, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Cleared, so the pool does not keep the batch's text buffers alive.
+            ArrayPool<Cell>.Shared.Return(cells, clearArray: true);
+            ArrayPool<InsertRow>.Shared.Return(good, clearArray: true);
+        }
     }
 
-    private async Task WriteSplittingAsync(TableSchema schema, List<(InsertRow Row, object?[] Values)> rows, Action<RejectedRow> reject, CancellationToken cancellationToken)
+    private async Task WriteSplittingAsync(TableSchema schema, CellRows rows, InsertRow[] good, int offset, Action<RejectedRow> reject, CancellationToken cancellationToken)
     {
         if (rows.Count == 0)
         {
@@ -54,7 +69,7 @@ public sealed class Inserter(IInsertSink sink, InsertOptions options)
 
         try
         {
-            var (inserted, updated, ignored) = await sink.WriteAsync(options.Table, schema, [.. rows.Select(r => r.Values)], options.Mode, options.PrimaryKey, cancellationToken).ConfigureAwait(false);
+            var (inserted, updated, ignored) = await sink.WriteAsync(options.Table, schema, rows, options.Mode, options.PrimaryKey, cancellationToken).ConfigureAwait(false);
             Totals.Inserted += inserted;
             Totals.Updated += updated;
             Totals.Ignored += ignored;
@@ -63,13 +78,13 @@ public sealed class Inserter(IInsertSink sink, InsertOptions options)
         {
             if (rows.Count == 1)
             {
-                Reject(rows[0].Row, Engine.WorkError.Flatten(ex.Message), reject);
+                Reject(good[offset], Engine.WorkError.Flatten(ex.Message), reject);
                 return;
             }
 
             var half = rows.Count / 2;
-            await WriteSplittingAsync(schema, rows[..half], reject, cancellationToken).ConfigureAwait(false);
-            await WriteSplittingAsync(schema, rows[half..], reject, cancellationToken).ConfigureAwait(false);
+            await WriteSplittingAsync(schema, rows.Slice(0, half), good, offset, reject, cancellationToken).ConfigureAwait(false);
+            await WriteSplittingAsync(schema, rows.Slice(half, rows.Count - half), good, offset + half, reject, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -93,7 +108,7 @@ public sealed class Inserter(IInsertSink sink, InsertOptions options)
 
     private async Task AddNewColumnsAsync(TableSchema schema, IReadOnlyList<InsertRow> batch, CancellationToken cancellationToken)
     {
-        var added = TableSchema.Infer(batch.Select(r => r with { Fields = [.. r.Fields.Where(f => !schema.Contains(f.Key))] }));
+        var added = TableSchema.Infer(batch, name => !schema.Contains(name));
         foreach (var (name, type) in added.Columns)
         {
             await sink.AddColumnAsync(options.Table, name, type, cancellationToken).ConfigureAwait(false);

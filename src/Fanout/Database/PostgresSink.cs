@@ -92,23 +92,22 @@ public sealed class PostgresSink : IInsertSink
         ExecuteAsync($"ALTER TABLE {SqlNames.Quote(table)} ADD COLUMN IF NOT EXISTS {SqlNames.Quote(name)} {Declared(type)}", cancellationToken);
 
     /// <inheritdoc/>
-    public async Task<(long Inserted, long Updated, long Ignored)> WriteAsync(string table, TableSchema schema, IReadOnlyList<object?[]> rows, InsertMode mode, IReadOnlyList<string> primaryKey, CancellationToken cancellationToken)
+    public async Task<(long Inserted, long Updated, long Ignored)> WriteAsync(string table, TableSchema schema, CellRows rows, InsertMode mode, IReadOnlyList<string> primaryKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(schema);
-        ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(primaryKey);
         var columnList = string.Join(", ", schema.Columns.Select(c => SqlNames.Quote(c.Key)));
         await using var transaction = await _connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         if (mode == InsertMode.Insert)
         {
-            await CopyAsync($"COPY {SqlNames.Quote(table)} ({columnList}) FROM STDIN (FORMAT BINARY)", schema, rows, cancellationToken).ConfigureAwait(false);
+            await CopyAsync($"COPY {SqlNames.Quote(table)} ({columnList}) FROM STDIN (FORMAT BINARY)", rows, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return (rows.Count, 0, 0);
         }
 
         await ExecuteAsync($"CREATE TEMP TABLE fanout_staging (LIKE {SqlNames.Quote(table)} INCLUDING DEFAULTS) ON COMMIT DROP", cancellationToken).ConfigureAwait(false);
         // The staging table has no constraints: a NOT NULL or type problem surfaces in the INSERT below instead.
-        await CopyAsync($"COPY fanout_staging ({columnList}) FROM STDIN (FORMAT BINARY)", schema, rows, cancellationToken).ConfigureAwait(false);
+        await CopyAsync($"COPY fanout_staging ({columnList}) FROM STDIN (FORMAT BINARY)", rows, cancellationToken).ConfigureAwait(false);
         var target = primaryKey.Count == 0 ? string.Empty : $"({string.Join(", ", primaryKey.Select(SqlNames.Quote))})";
         var updatable = schema.Columns.Select(c => c.Key).Where(c => !primaryKey.Contains(c)).ToList();
         var action = mode == InsertMode.Upsert && updatable.Count > 0
@@ -139,50 +138,49 @@ public sealed class PostgresSink : IInsertSink
     /// <inheritdoc/>
     public async ValueTask DisposeAsync() => await _connection.DisposeAsync().ConfigureAwait(false);
 
-    private async Task CopyAsync(string copy, TableSchema schema, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)
+    private async Task CopyAsync(string copy, CellRows rows, CancellationToken cancellationToken)
     {
-        var types = schema.Columns.Select(c => c.Value switch
-        {
-            ColumnType.Integer => NpgsqlDbType.Bigint,
-            ColumnType.Real => NpgsqlDbType.Double,
-            ColumnType.Boolean => NpgsqlDbType.Boolean,
-            ColumnType.Json => NpgsqlDbType.Jsonb,
-            _ => NpgsqlDbType.Text,
-        }).ToArray();
         await using var writer = await _connection.BeginBinaryImportAsync(copy, cancellationToken).ConfigureAwait(false);
-        foreach (var row in rows)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
+        WriteRows(writer, rows, cancellationToken);
+        await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
 
-            // Synchronous, typed writes: an awaited, boxed call per value costs more than the value itself.
-            writer.StartRow();
-            for (var i = 0; i < row.Length; i++)
+    /// <summary>Synchronous, typed writes: an awaited, boxed call per value costs more than the value itself.</summary>
+    private static void WriteRows(NpgsqlBinaryImporter writer, CellRows rows, CancellationToken cancellationToken)
+    {
+        for (var r = 0; r < rows.Count; r++)
+        {
+            if ((r & 1023) == 0)
             {
-                switch (row[i])
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            writer.StartRow();
+            foreach (var cell in rows[r])
+            {
+                switch (cell.Kind)
                 {
-                    case null:
+                    case CellKind.Integer:
+                        writer.Write(cell.Integer, NpgsqlDbType.Bigint);
+                        break;
+                    case CellKind.Real:
+                        writer.Write(cell.Real, NpgsqlDbType.Double);
+                        break;
+                    case CellKind.Boolean:
+                        writer.Write(cell.Boolean, NpgsqlDbType.Boolean);
+                        break;
+                    case CellKind.Text:
+                        writer.Write(cell.GetString(), NpgsqlDbType.Text);
+                        break;
+                    case CellKind.Json:
+                        writer.Write(cell.GetString(), NpgsqlDbType.Jsonb);
+                        break;
+                    default:
                         writer.WriteNull();
-                        break;
-                    case long l:
-                        writer.Write(l, NpgsqlDbType.Bigint);
-                        break;
-                    case double d:
-                        writer.Write(d, NpgsqlDbType.Double);
-                        break;
-                    case bool b:
-                        writer.Write(b, NpgsqlDbType.Boolean);
-                        break;
-                    case JsonText json:
-                        writer.Write(json.Json, NpgsqlDbType.Jsonb);
-                        break;
-                    case var value:
-                        writer.Write(value.ToString()!, types[i]);
                         break;
                 }
             }
         }
-
-        await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)

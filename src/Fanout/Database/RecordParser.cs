@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -6,82 +5,109 @@ using Fanout.Records;
 
 namespace Fanout.Database;
 
-/// <summary>Records from JSONL lines or CSV files (header row gives the names; values typed from their text).</summary>
+/// <summary>Records from JSONL (parsed from UTF-8 bytes) or CSV (the header row gives the names; values typed from their text).</summary>
 public static class RecordParser
 {
-    /// <summary>One JSONL line as a record; throws <see cref="InputFormatException"/> naming the line when it is not a JSON object.</summary>
-    /// <param name="line">The line.</param>
-    /// <returns>The record.</returns>
-    public static InsertRow ParseJson(InputLine line)
+    /// <summary>
+    /// The JSONL records of a chunk of lines, one per line that is not blank or a <c>#</c> comment. A
+    /// line that is not a JSON object becomes a record with an <see cref="InsertRow.Error"/> naming why.
+    /// Strings without escapes stay in the chunk's buffer: no string is made per value or per line.
+    /// </summary>
+    /// <param name="chunk">Whole lines.</param>
+    /// <returns>The records.</returns>
+    public static RecordBlock ParseJson(TextChunk chunk)
     {
-        // One forward pass of Utf8JsonReader over the line's bytes: no document is built, and parsing is
-        // most of the CPU a load spends.
-        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(line.Text.Length));
+        ArgumentNullException.ThrowIfNull(chunk);
+        var builder = new RecordBlockBuilder(chunk.Source);
+        chunk.ForEachLine((builder, chunk.Bytes), static (state, number, start, length) => ParseLine(state.builder, state.Bytes, number, start, length));
+        return builder.Build();
+    }
+
+    /// <summary>JSONL records from text (for callers that hold records as strings).</summary>
+    /// <param name="source">The name for locations.</param>
+    /// <param name="text">Lines of JSON objects.</param>
+    /// <returns>The records.</returns>
+    public static RecordBlock ParseJson(string source, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var bytes = Encoding.UTF8.GetBytes(text);
+        return ParseJson(new TextChunk(source, 1, bytes, bytes.Length));
+    }
+
+    private static void ParseLine(RecordBlockBuilder builder, byte[] bytes, long number, int start, int length)
+    {
+        builder.StartRecord(number, Cell.FromText(bytes, start, length));
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.AsSpan(start, length)))
+        {
+            // Stored as it is, invalid UTF-8 would be text no reader can decode; replaced, it would be data changed unseen.
+            builder.Fail("the line is not valid UTF-8");
+            return;
+        }
+
         try
         {
-            var json = buffer.AsSpan(0, Encoding.UTF8.GetBytes(line.Text, buffer));
-            var reader = new Utf8JsonReader(json);
+            // One forward pass of Utf8JsonReader over the line's bytes: no document is built.
+            var reader = new Utf8JsonReader(bytes.AsSpan(start, length));
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                throw new InputFormatException(line.Location, "a record must be a JSON object");
+                builder.Fail("a record must be a JSON object");
+                return;
             }
 
-            var fields = new List<KeyValuePair<string, object?>>(8);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString()!;
+                var name = reader.ValueIsEscaped ? builder.NameId(reader.GetString()!) : builder.NameId(reader.ValueSpan);
                 reader.Read();
-                object? value;
-                switch (reader.TokenType)
+                var at = start + (int)reader.TokenStartIndex;
+                var value = reader.TokenType switch
                 {
-                    case JsonTokenType.Number:
-                        // Cast each branch: "a ? long : double" would be a double, and every integer a real.
-                        value = reader.TryGetInt64(out var l) ? (object)l : reader.GetDouble();
-                        break;
-                    case JsonTokenType.String:
-                        value = reader.GetString();
-                        break;
-                    case JsonTokenType.True or JsonTokenType.False:
-                        value = reader.GetBoolean();
-                        break;
-                    case JsonTokenType.Null:
-                        value = null;
-                        break;
-                    default:
-                        var startAt = (int)reader.TokenStartIndex;
-                        reader.Skip();
-                        value = new JsonText(Encoding.UTF8.GetString(json[startAt..(int)reader.BytesConsumed]));
-                        break;
-                }
-
-                fields.Add(new(name, value));
+                    JsonTokenType.Number => reader.TryGetInt64(out var l) ? Cell.FromInteger(l) : Cell.FromReal(reader.GetDouble()),
+                    JsonTokenType.String when reader.ValueIsEscaped => Unescaped(builder, ref reader),
+                    // The value follows its opening quote.
+                    JsonTokenType.String => Cell.FromText(bytes, at + 1, reader.ValueSpan.Length),
+                    JsonTokenType.True => Cell.FromBoolean(true),
+                    JsonTokenType.False => Cell.FromBoolean(false),
+                    JsonTokenType.Null => Cell.Null,
+                    _ => Nested(bytes, at, start, ref reader),
+                };
+                builder.AddField(name, value);
             }
 
             if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
             {
-                throw new InputFormatException(line.Location, "invalid JSON: text after the record's closing '}'");
+                builder.Fail("invalid JSON: text after the record's closing '}'");
             }
-
-            return new InsertRow(line.Location, line.Text, fields);
         }
         catch (JsonException ex)
         {
-            throw new InputFormatException(line.Location, JsonErrors.Describe(ex));
+            builder.Fail(JsonErrors.Describe(ex));
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+    }
+
+    private static Cell Unescaped(RecordBlockBuilder builder, ref Utf8JsonReader reader)
+    {
+        // Unescaping never makes the text longer.
+        var (buffer, at) = builder.Reserve(reader.ValueSpan.Length);
+        var written = reader.CopyString(buffer.AsSpan(at, reader.ValueSpan.Length));
+        return Cell.FromText(buffer, at, written);
+    }
+
+    private static Cell Nested(byte[] bytes, int at, int lineStart, ref Utf8JsonReader reader)
+    {
+        reader.Skip();
+        return Cell.FromJson(bytes, at, lineStart + (int)reader.BytesConsumed - at);
     }
 
     /// <summary>The records of a CSV stream (the header row gives the names); quoted fields may hold commas, quotes and line breaks.</summary>
     /// <param name="source">The file name, for locations.</param>
     /// <param name="reader">The CSV text.</param>
+    /// <param name="blockRecords">Records per block.</param>
     /// <param name="cancellationToken">Stops reading.</param>
-    /// <returns>Each record, or the error of a row with the wrong number of fields.</returns>
-    public static async IAsyncEnumerable<(InsertRow? Row, InputFormatException? Error)> ParseCsvAsync(string source, TextReader reader, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <returns>Blocks of records; a row with the wrong number of fields is a record with an <see cref="InsertRow.Error"/>.</returns>
+    public static async IAsyncEnumerable<RecordBlock> ParseCsvAsync(string source, TextReader reader, int blockRecords = 1000, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         IReadOnlyList<string>? header = null;
+        var builder = new RecordBlockBuilder(source);
         await foreach (var (line, raw, cells) in CsvRecordReader.ReadAsync(reader, cancellationToken).ConfigureAwait(false))
         {
             if (header is null)
@@ -90,42 +116,50 @@ public static class RecordParser
                 continue;
             }
 
-            var location = string.Create(CultureInfo.InvariantCulture, $"{source}:{line}");
+            builder.StartRecord(line, builder.Encode(raw));
             if (cells.Count != header.Count)
             {
-                yield return (null, new InputFormatException(location, $"{cells.Count} fields, the header has {header.Count}"));
-                continue;
+                builder.Fail($"{cells.Count} fields, the header has {header.Count}");
             }
-
-            var fields = new List<KeyValuePair<string, object?>>(header.Count);
-            for (var i = 0; i < header.Count; i++)
+            else
             {
-                fields.Add(new(header[i], Typed(cells[i])));
+                for (var i = 0; i < header.Count; i++)
+                {
+                    builder.AddField(header[i], Typed(builder, cells[i]));
+                }
             }
 
-            yield return (new InsertRow(location, raw, fields), null);
+            if (builder.Count >= blockRecords)
+            {
+                yield return builder.Build();
+            }
+        }
+
+        if (builder.Count > 0)
+        {
+            yield return builder.Build();
         }
     }
 
     /// <summary>A CSV cell's value: empty is null; integers (without leading zeros, which are kept as text), numbers and true/false are typed.</summary>
-    internal static object? Typed(string cell)
+    private static Cell Typed(RecordBlockBuilder builder, string cell)
     {
         if (cell.Length == 0)
         {
-            return null;
+            return Cell.Null;
         }
 
         var leadingZero = cell.Length > 1 && cell[0] == '0' && char.IsAsciiDigit(cell[1]);
         if (!leadingZero && long.TryParse(cell, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
         {
-            return l;
+            return Cell.FromInteger(l);
         }
 
         if (!leadingZero && double.TryParse(cell, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d))
         {
-            return d;
+            return Cell.FromReal(d);
         }
 
-        return bool.TryParse(cell, out var b) ? b : cell;
+        return bool.TryParse(cell, out var b) ? Cell.FromBoolean(b) : builder.Encode(cell);
     }
 }

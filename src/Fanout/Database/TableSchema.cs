@@ -8,6 +8,9 @@ public sealed class TableSchema
 {
     private readonly List<KeyValuePair<string, ColumnType>> _columns;
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private RecordBlock? _mappedBlock;
+    private int _mappedColumns;
+    private int[] _map = [];
 
     /// <summary>Creates a schema from columns in order.</summary>
     /// <param name="columns">Names and types.</param>
@@ -29,26 +32,39 @@ public sealed class TableSchema
     /// nulls make text. A value of a minority kind is then a type mismatch that rejects its record,
     /// instead of one stray value turning an integer column into text.
     /// </summary>
-    /// <param name="rows">Sample records.</param>
+    /// <param name="rows">Sample records; records that failed to parse are passed over.</param>
     /// <returns>The schema.</returns>
-    public static TableSchema Infer(IEnumerable<InsertRow> rows)
+    public static TableSchema Infer(IEnumerable<InsertRow> rows) => Infer(rows, static _ => true);
+
+    /// <summary>Infers columns for the fields <paramref name="include"/> selects (for <c>--alter</c>: the new ones).</summary>
+    internal static TableSchema Infer(IEnumerable<InsertRow> rows, Func<string, bool> include)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var counts = new Dictionary<string, Dictionary<ColumnType, int>>(StringComparer.Ordinal);
         var order = new List<string>();
         foreach (var row in rows)
         {
-            foreach (var (name, value) in row.Fields)
+            if (row.Error is not null)
             {
+                continue;
+            }
+
+            for (var f = 0; f < row.FieldCount; f++)
+            {
+                var name = row.FieldName(f);
                 if (!counts.TryGetValue(name, out var byType))
                 {
+                    if (!include(name))
+                    {
+                        continue;
+                    }
+
                     order.Add(name);
                     counts[name] = byType = [];
                 }
 
-                if (value is not null)
+                if (TypeOf(row.FieldValue(f).Kind) is { } type)
                 {
-                    var type = TypeOf(value);
                     byType[type] = byType.GetValueOrDefault(type) + 1;
                 }
             }
@@ -74,16 +90,17 @@ public sealed class TableSchema
         return best.Count == 0 ? ColumnType.Text : best.Type;
     }
 
-    /// <summary>The type a single value asks for.</summary>
-    /// <param name="value">A record value (not null).</param>
+    /// <summary>The column type a value asks for; <see langword="null"/> for a null value.</summary>
+    /// <param name="kind">The value's kind.</param>
     /// <returns>The type.</returns>
-    public static ColumnType TypeOf(object value) => value switch
+    public static ColumnType? TypeOf(CellKind kind) => kind switch
     {
-        long => ColumnType.Integer,
-        double => ColumnType.Real,
-        bool => ColumnType.Boolean,
-        JsonText => ColumnType.Json,
-        _ => ColumnType.Text,
+        CellKind.Integer => ColumnType.Integer,
+        CellKind.Real => ColumnType.Real,
+        CellKind.Boolean => ColumnType.Boolean,
+        CellKind.Json => ColumnType.Json,
+        CellKind.Text => ColumnType.Text,
+        _ => null,
     };
 
     /// <summary>Adds a column (for <c>--alter</c>).</summary>
@@ -101,73 +118,100 @@ public sealed class TableSchema
     public bool Contains(string name) => _index.ContainsKey(name);
 
     /// <summary>
-    /// The record's values in column order, converted to the column types; <see langword="null"/> and
-    /// a reason when a value does not fit (text in an integer column) or a field has no column.
+    /// Puts the record's values in column order into <paramref name="values"/>, converted to the column
+    /// types; <see langword="false"/> and a reason when a value does not fit (text in an integer column)
+    /// or a field has no column. Columns the record lacks are null. Not thread-safe: it caches how the
+    /// last block's field names map to columns.
     /// </summary>
     /// <param name="row">The record.</param>
+    /// <param name="values">One cell per column.</param>
     /// <param name="reason">Why it does not fit.</param>
-    /// <returns>The values, or <see langword="null"/>.</returns>
-    public object?[]? Convert(InsertRow row, out string? reason)
+    /// <returns>Whether it fits.</returns>
+    public bool Convert(InsertRow row, Span<Cell> values, out string? reason)
     {
-        ArgumentNullException.ThrowIfNull(row);
-        var values = new object?[_columns.Count];
-        foreach (var (name, value) in row.Fields)
+        if (values.Length != _columns.Count)
         {
-            if (!_index.TryGetValue(name, out var column))
+            throw new ArgumentException($"{_columns.Count} cells needed", nameof(values));
+        }
+
+        values.Clear();
+        var map = ColumnsOf(row.Block);
+        for (var f = 0; f < row.FieldCount; f++)
+        {
+            var column = map[row.NameId(f)];
+            if (column < 0)
             {
-                reason = $"new field \"{name}\" is not a column of the table (--alter adds it)";
-                return null;
+                reason = $"new field \"{row.FieldName(f)}\" is not a column of the table (--alter adds it)";
+                return false;
             }
 
-            if (value is null)
+            var value = row.FieldValue(f);
+            if (value.IsNull)
             {
                 continue;
             }
 
             var type = _columns[column].Value;
-            var converted = ConvertValue(value, type);
-            if (converted is null)
+            if (!TryConvert(value, type, out values[column]))
             {
-                reason = $"field \"{name}\": {Describe(value)} is not {Article(type)}";
-                return null;
+                reason = $"field \"{row.FieldName(f)}\": {Describe(value)} is not {Article(type)}";
+                return false;
             }
-
-            values[column] = converted;
         }
 
         reason = null;
-        return values;
+        return true;
     }
 
-    private static object? ConvertValue(object value, ColumnType type) => (type, value) switch
+    /// <summary>The record's values in column order, or <see langword="null"/> and a reason; see <see cref="Convert(InsertRow, Span{Cell}, out string?)"/>.</summary>
+    /// <param name="row">The record.</param>
+    /// <param name="reason">Why it does not fit.</param>
+    /// <returns>The values, or <see langword="null"/>.</returns>
+    public Cell[]? Convert(InsertRow row, out string? reason)
     {
-        (ColumnType.Integer, long l) => l,
-        (ColumnType.Integer, double d) when d == Math.Floor(d) && Math.Abs(d) < 9e15 => (long)d,
-        (ColumnType.Integer, string s) when long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) => l,
-        (ColumnType.Real, long l) => (double)l,
-        (ColumnType.Real, double d) => d,
-        (ColumnType.Real, string s) when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) => d,
-        (ColumnType.Boolean, bool b) => b,
-        (ColumnType.Boolean, long l) when l is 0 or 1 => l == 1,
-        (ColumnType.Boolean, string s) when bool.TryParse(s, out var b) => b,
-        (ColumnType.Text, string s) => s,
-        (ColumnType.Text, bool b) => b ? "true" : "false",
-        (ColumnType.Text, IFormattable f) => f.ToString(null, CultureInfo.InvariantCulture),
-        (ColumnType.Text, JsonText j) => j.Json,
-        (ColumnType.Json, JsonText j) => j,
-        (ColumnType.Json, string s) => new JsonText(JsonSerializer.Serialize(s)),
-        (ColumnType.Json, bool b) => new JsonText(b ? "true" : "false"),
-        (ColumnType.Json, IFormattable f) => new JsonText(f.ToString(null, CultureInfo.InvariantCulture)),
-        _ => null,
-    };
+        var values = new Cell[_columns.Count];
+        return Convert(row, values, out reason) ? values : null;
+    }
 
-    private static string Describe(object value) => value switch
+    private int[] ColumnsOf(RecordBlock block)
     {
-        string s => $"text '{(s.Length > 40 ? s[..40] + "…" : s)}'",
-        bool b => b ? "true" : "false",
-        JsonText => "a nested object or array",
-        IFormattable f => $"the number {f.ToString(null, CultureInfo.InvariantCulture)}",
-        _ => value.ToString() ?? "?",
+        if (!ReferenceEquals(block, _mappedBlock) || _mappedColumns != _columns.Count)
+        {
+            _map = [.. block.Names.Select(n => _index.GetValueOrDefault(n, -1))];
+            (_mappedBlock, _mappedColumns) = (block, _columns.Count);
+        }
+
+        return _map;
+    }
+
+    private static bool TryConvert(Cell value, ColumnType type, out Cell converted)
+    {
+        var c = CultureInfo.InvariantCulture;
+        converted = (type, value.Kind) switch
+        {
+            (ColumnType.Integer, CellKind.Integer) or (ColumnType.Real, CellKind.Real) or (ColumnType.Boolean, CellKind.Boolean)
+                or (ColumnType.Text, CellKind.Text) or (ColumnType.Json, CellKind.Json) => value,
+            (ColumnType.Integer, CellKind.Real) when value.Real == Math.Floor(value.Real) && Math.Abs(value.Real) < 9e15 => Cell.FromInteger((long)value.Real),
+            (ColumnType.Integer, CellKind.Text) when long.TryParse(value.Utf8, NumberStyles.Integer, c, out var l) => Cell.FromInteger(l),
+            (ColumnType.Real, CellKind.Integer) => Cell.FromReal(value.Integer),
+            (ColumnType.Real, CellKind.Text) when double.TryParse(value.Utf8, NumberStyles.Float, c, out var d) && double.IsFinite(d) => Cell.FromReal(d),
+            (ColumnType.Boolean, CellKind.Integer) when value.Integer is 0 or 1 => Cell.FromBoolean(value.Integer == 1),
+            (ColumnType.Boolean, CellKind.Text) when bool.TryParse(value.GetString(), out var b) => Cell.FromBoolean(b),
+            (ColumnType.Text, CellKind.Json) => value.As(CellKind.Text),
+            (ColumnType.Text, CellKind.Boolean or CellKind.Integer or CellKind.Real) => Cell.FromText(value.ToString()),
+            (ColumnType.Json, CellKind.Text) => Cell.FromJson(JsonSerializer.Serialize(value.GetString())),
+            (ColumnType.Json, CellKind.Boolean or CellKind.Integer or CellKind.Real) => Cell.FromJson(value.ToString()),
+            _ => Cell.Null,
+        };
+        return !converted.IsNull;
+    }
+
+    private static string Describe(Cell value) => value.Kind switch
+    {
+        CellKind.Text when value.GetString() is var s => $"text '{(s.Length > 40 ? s[..40] + "…" : s)}'",
+        CellKind.Boolean => value.ToString(),
+        CellKind.Json => "a nested object or array",
+        _ => $"the number {value}",
     };
 
     private static string Article(ColumnType type) => type switch

@@ -47,6 +47,95 @@ public static class InputReader
     }
 
     /// <summary>
+    /// Reads each source in turn as chunks of whole lines of raw bytes, for parsers that work on UTF-8
+    /// directly (no string per line). A UTF-8 byte order mark is dropped; UTF-16 and UTF-32 input is an
+    /// error. No sources means standard input.
+    /// </summary>
+    /// <param name="sources">File paths; <c>-</c> is standard input.</param>
+    /// <param name="openStandardInput">Opens standard input when it is asked for.</param>
+    /// <param name="chunkBytes">About how many bytes a chunk holds (more when one line is longer).</param>
+    /// <param name="cancellationToken">Stops reading.</param>
+    /// <returns>The chunks, in order.</returns>
+    /// <exception cref="FormatException">A source is not UTF-8.</exception>
+    public static async IAsyncEnumerable<TextChunk> ReadChunksAsync(
+        IReadOnlyList<string> sources,
+        Func<Stream> openStandardInput,
+        int chunkBytes = 1 << 16,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        ArgumentNullException.ThrowIfNull(openStandardInput);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 16);
+        IReadOnlyList<string> names = sources.Count == 0 ? [StandardInputName] : sources;
+        foreach (var name in names)
+        {
+            using var stream = name == StandardInputName
+                ? openStandardInput()
+                : new FileStream(name, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            var buffer = GC.AllocateUninitializedArray<byte>(chunkBytes);
+            var filled = 0;
+            long line = 1;
+            var first = true;
+            while (true)
+            {
+                if (filled == buffer.Length)
+                {
+                    // One line longer than the buffer: grow until it fits.
+                    Array.Resize(ref buffer, buffer.Length * 2);
+                }
+
+                var read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                filled += read;
+                if (first && (read == 0 || filled >= 4))
+                {
+                    first = false;
+                    filled = DropByteOrderMark(name, buffer, filled);
+                }
+
+                if (read == 0)
+                {
+                    if (filled > 0)
+                    {
+                        yield return new TextChunk(name, line, buffer, filled);
+                    }
+
+                    break;
+                }
+
+                var end = buffer.AsSpan(0, filled).LastIndexOf((byte)'\n') + 1;
+                if (end == 0 || (filled < buffer.Length && end < filled / 2))
+                {
+                    // Keep filling: no whole line yet, or little of the buffer used.
+                    continue;
+                }
+
+                var next = GC.AllocateUninitializedArray<byte>(Math.Max(chunkBytes, filled - end + 1));
+                buffer.AsSpan(end, filled - end).CopyTo(next);
+                yield return new TextChunk(name, line, buffer, end);
+                line += buffer.AsSpan(0, end).Count((byte)'\n');
+                (buffer, filled) = (next, filled - end);
+            }
+        }
+    }
+
+    private static int DropByteOrderMark(string name, byte[] buffer, int filled)
+    {
+        var head = buffer.AsSpan(0, filled);
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            head[3..].CopyTo(buffer);
+            return filled - 3;
+        }
+
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || head.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]) || head.StartsWith((ReadOnlySpan<byte>)[0, 0, 0xFE, 0xFF]))
+        {
+            throw new FormatException($"{name}: the text is UTF-16 or UTF-32; records must be UTF-8 (convert with iconv -t UTF-8)");
+        }
+
+        return filled;
+    }
+
+    /// <summary>
     /// Checks every named file can be opened before a run starts, so a typo is a usage error
     /// (exit 2) and not a run that stops halfway.
     /// </summary>

@@ -18,18 +18,13 @@ public sealed class SqliteInsertTests : IDisposable
 
     private string DbPath => _temp.File("test.db");
 
-    private static InsertRow Parse(string json, int line = 1) => RecordParser.ParseJson(new InputLine("in.jsonl", line, json));
-
     private async Task<(InsertTotals Totals, List<RejectedRow> Rejects)> LoadAsync(InsertOptions options, params string[] lines)
     {
         await using var sink = await SqliteSink.OpenAsync(DbPath);
         var inserter = new Inserter(sink, options);
         var rejects = new List<RejectedRow>();
-        var rows = new List<InsertRow>();
-        for (var i = 0; i < lines.Length; i++)
-        {
-            rows.Add(Parse(lines[i], i + 1));
-        }
+        var block = RecordParser.ParseJson("in.jsonl", string.Join('\n', lines));
+        var rows = Enumerable.Range(0, block.Count).Select(i => block[i]).ToList();
 
         foreach (var batch in rows.Chunk(options.BatchSize))
         {
@@ -121,5 +116,27 @@ public sealed class SqliteInsertTests : IDisposable
         await LoadAsync(new InsertOptions { Table = "t" }, $$"""{"id":1,"text":"{{big}}"}""");
 
         Assert.Equal([big], Query("SELECT text FROM t"));
+    }
+
+    [Fact]
+    public async Task Escaped_empty_and_nested_values_are_stored_as_written()
+    {
+        await LoadAsync(new InsertOptions { Table = "t" }, """{"id":1,"s":"a\"b\\c\u00e9\n","e":"","n":null,"j":{"k":[1,"x"]}}""");
+
+        Assert.Equal(["text|a\"b\\cé\n|text||null|text|{\"k\":[1,\"x\"]}"], Query("SELECT typeof(s), s, typeof(e), e, typeof(n), typeof(j), j FROM t"));
+    }
+
+    [Fact]
+    public async Task A_line_that_is_not_valid_utf8_is_rejected_not_stored_changed()
+    {
+        var path = _temp.File("in.jsonl");
+        File.WriteAllBytes(path, [.. "{\"id\":1,\"s\":\"ok\"}\n{\"id\":2,\"s\":\""u8, 0xFF, 0xFE, .. "\"}\n"u8]);
+        var chunk = await InputReader.ReadChunksAsync([path], () => Stream.Null).SingleAsync();
+        var block = RecordParser.ParseJson(chunk);
+
+        Assert.Equal(2, block.Count);
+        Assert.Null(block[0].Error);
+        Assert.Equal("the line is not valid UTF-8", block[1].Error);
+        Assert.Equal(path + ":2", block[1].Location);
     }
 }

@@ -47,4 +47,49 @@ public sealed class InputReaderTests
 
         Assert.Contains("missing.txt", Assert.Single(problems), StringComparison.Ordinal);
     }
+
+    private static async Task<List<InputLine>> ChunkLinesAsync(IReadOnlyList<string> sources, Func<Stream> stdin, int chunkBytes)
+    {
+        var lines = new List<InputLine>();
+        await foreach (var chunk in InputReader.ReadChunksAsync(sources, stdin, chunkBytes))
+        {
+            chunk.ForEachLine(lines, (list, number, start, length) => list.Add(new InputLine(chunk.Source, number, Encoding.UTF8.GetString(chunk.Bytes, start, length))));
+        }
+
+        return lines;
+    }
+
+    [Fact]
+    public async Task ReadChunksAsync_gives_the_same_lines_and_numbers_as_ReadLinesAsync_across_chunk_boundaries()
+    {
+        using var temp = new TempDirectory();
+        var text = new StringBuilder("\uFEFF");
+        for (var i = 0; i < 500; i++)
+        {
+            // Lines from empty to several times the chunk size, CRLF and LF, comments, unicode.
+            text.Append(i % 7 == 0 ? "   " : i % 11 == 0 ? "# note" : $"{{\"i\":{i},\"s\":\"{new string('é', i % 97)}\"}}").Append(i % 3 == 0 ? "\r\n" : "\n");
+        }
+
+        var a = temp.Write("a.jsonl", text + "last without newline");
+        var b = temp.Write("b.jsonl", "other\n");
+        var expected = new List<InputLine>();
+        await foreach (var line in InputReader.ReadLinesAsync([a, b], () => Stream.Null))
+        {
+            expected.Add(line);
+        }
+
+        foreach (var size in new[] { 16, 100, 4096, 1 << 16 })
+        {
+            Assert.Equal(expected, await ChunkLinesAsync([a, b], () => Stream.Null, size));
+        }
+    }
+
+    [Fact]
+    public async Task ReadChunksAsync_reads_standard_input_and_refuses_utf16()
+    {
+        Assert.Equal([new InputLine("-", 1, "x"), new InputLine("-", 3, "y")], await ChunkLinesAsync([], () => new MemoryStream("x\n\ny"u8.ToArray()), 16));
+
+        var error = await Assert.ThrowsAsync<FormatException>(() => ChunkLinesAsync([], () => new MemoryStream(Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("{}\n")).ToArray()), 16));
+        Assert.Contains("UTF-8", error.Message, StringComparison.Ordinal);
+    }
 }
