@@ -40,7 +40,7 @@ public readonly struct Cell : IEquatable<Cell>
     /// <summary>The boolean (<see cref="CellKind.Boolean"/>).</summary>
     public bool Boolean => _bits != 0;
 
-    /// <summary>The UTF-8 bytes of text, or the JSON text of a nested value.</summary>
+    /// <summary>The UTF-8 bytes of text, or the JSON text of a nested value; for a number parsed from JSON, its text as written (empty when there is none).</summary>
     public ReadOnlySpan<byte> Utf8 => _buffer.AsSpan(_start, _length);
 
     /// <summary>A null value.</summary>
@@ -55,6 +55,22 @@ public readonly struct Cell : IEquatable<Cell>
     /// <param name="value">The value.</param>
     /// <returns>The cell.</returns>
     public static Cell FromReal(double value) => new(CellKind.Real, BitConverter.DoubleToInt64Bits(value), null, 0, 0);
+
+    /// <summary>A number parsed from text that stays readable in <see cref="Utf8"/> (written as is by text formats: exact, and no formatting cost).</summary>
+    /// <param name="value">The value.</param>
+    /// <param name="buffer">Holds the number's text.</param>
+    /// <param name="start">Where it starts.</param>
+    /// <param name="length">Its length in bytes.</param>
+    /// <returns>The cell.</returns>
+    public static Cell FromInteger(long value, byte[] buffer, int start, int length) => new(CellKind.Integer, value, buffer, start, length);
+
+    /// <summary>A number parsed from text that stays readable in <see cref="Utf8"/>.</summary>
+    /// <param name="value">The value.</param>
+    /// <param name="buffer">Holds the number's text.</param>
+    /// <param name="start">Where it starts.</param>
+    /// <param name="length">Its length in bytes.</param>
+    /// <returns>The cell.</returns>
+    public static Cell FromReal(double value, byte[] buffer, int start, int length) => new(CellKind.Real, BitConverter.DoubleToInt64Bits(value), buffer, start, length);
 
     /// <summary>A boolean.</summary>
     /// <param name="value">The value.</param>
@@ -114,13 +130,13 @@ public readonly struct Cell : IEquatable<Cell>
     };
 
     /// <inheritdoc/>
-    public bool Equals(Cell other) => Kind == other.Kind && _bits == other._bits && Utf8.SequenceEqual(other.Utf8);
+    public bool Equals(Cell other) => Kind == other.Kind && _bits == other._bits && (Kind is not (CellKind.Text or CellKind.Json) || Utf8.SequenceEqual(other.Utf8));
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is Cell other && Equals(other);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(Kind, _bits, _length);
+    public override int GetHashCode() => HashCode.Combine(Kind, _bits, Kind is CellKind.Text or CellKind.Json ? _length : 0);
 
     /// <summary>Value equality.</summary>
     /// <param name="left">One cell.</param>

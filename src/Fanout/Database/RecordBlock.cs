@@ -33,6 +33,9 @@ public sealed class RecordBlock
     /// <summary>How many records (including ones that failed to parse).</summary>
     public int Count => _lines.Count;
 
+    /// <summary>How many fields all records have together.</summary>
+    public int FieldCount => _values.Count;
+
     /// <summary>The distinct field names in this block; <see cref="InsertRow.NameId"/> indexes it.</summary>
     public IReadOnlyList<string> Names => _nameTable;
 

@@ -4,14 +4,16 @@ namespace Fanout.Database;
 
 /// <summary>Builds a <see cref="RecordBlock"/>: start a record, add its fields, start the next.</summary>
 /// <param name="source">The file the records come from, for locations.</param>
-public sealed class RecordBlockBuilder(string source)
+/// <param name="records">How many records to make room for.</param>
+/// <param name="fields">How many fields (all records together) to make room for.</param>
+public sealed class RecordBlockBuilder(string source, int records = 0, int fields = 0)
 {
     private const int LinearNameSearch = 32;
-    private List<long> _lines = [];
-    private List<Cell> _texts = [];
-    private List<int> _firstField = [];
-    private List<int> _names = [];
-    private List<Cell> _values = [];
+    private List<long> _lines = new(records);
+    private List<Cell> _texts = new(records);
+    private List<int> _firstField = new(records);
+    private List<int> _names = new(fields);
+    private List<Cell> _values = new(fields);
     private List<string> _nameTable = [];
     private List<byte[]> _nameBytes = [];
     private Dictionary<string, int>? _nameIndex;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Fanout.Records;
@@ -8,6 +9,8 @@ namespace Fanout.Database;
 /// <summary>Records from JSONL (parsed from UTF-8 bytes) or CSV (the header row gives the names; values typed from their text).</summary>
 public static class RecordParser
 {
+    private static int _fieldsPerRecord = 8;
+
     /// <summary>
     /// The JSONL records of a chunk of lines, one per line that is not blank or a <c>#</c> comment. A
     /// line that is not a JSON object becomes a record with an <see cref="InsertRow.Error"/> naming why.
@@ -18,9 +21,18 @@ public static class RecordParser
     public static RecordBlock ParseJson(TextChunk chunk)
     {
         ArgumentNullException.ThrowIfNull(chunk);
-        var builder = new RecordBlockBuilder(chunk.Source);
+        // Room for every line and as many fields per record as the last block had: growing the lists
+        // (and copying them) cost more than filling them.
+        var lines = chunk.Span.Count((byte)'\n') + 1;
+        var builder = new RecordBlockBuilder(chunk.Source, lines, lines * Math.Max(1, Volatile.Read(ref _fieldsPerRecord)));
         chunk.ForEachLine((builder, chunk.Bytes), static (state, number, start, length) => ParseLine(state.builder, state.Bytes, number, start, length));
-        return builder.Build();
+        var block = builder.Build();
+        if (block.Count > 0)
+        {
+            Volatile.Write(ref _fieldsPerRecord, (block.FieldCount + block.Count - 1) / block.Count);
+        }
+
+        return block;
     }
 
     /// <summary>JSONL records from text (for callers that hold records as strings).</summary>
@@ -34,6 +46,7 @@ public static class RecordParser
         return ParseJson(new TextChunk(source, 1, bytes, bytes.Length));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ParseLine(RecordBlockBuilder builder, byte[] bytes, long number, int start, int length)
     {
         builder.StartRecord(number, Cell.FromText(bytes, start, length));
@@ -61,7 +74,9 @@ public static class RecordParser
                 var at = start + (int)reader.TokenStartIndex;
                 var value = reader.TokenType switch
                 {
-                    JsonTokenType.Number => reader.TryGetInt64(out var l) ? Cell.FromInteger(l) : Cell.FromReal(reader.GetDouble()),
+                    JsonTokenType.Number => reader.TryGetInt64(out var l)
+                        ? Cell.FromInteger(l, bytes, at, reader.ValueSpan.Length)
+                        : Cell.FromReal(reader.GetDouble(), bytes, at, reader.ValueSpan.Length),
                     JsonTokenType.String when reader.ValueIsEscaped => Unescaped(builder, ref reader),
                     // The value follows its opening quote.
                     JsonTokenType.String => Cell.FromText(bytes, at + 1, reader.ValueSpan.Length),

@@ -17,6 +17,7 @@ public sealed record TextChunk(string Source, long FirstLine, byte[] Bytes, int 
     /// <typeparam name="TState">What the callback needs.</typeparam>
     /// <param name="state">Passed to the callback.</param>
     /// <param name="line">Receives state, line number, start and length.</param>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ForEachLine<TState>(TState state, Action<TState, long, int, int> line)
     {
         ArgumentNullException.ThrowIfNull(line);

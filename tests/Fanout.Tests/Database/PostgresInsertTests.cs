@@ -80,4 +80,29 @@ public sealed class PostgresInsertTests(PostgresServer server)
         Assert.Equal(2, run.ExitCode);
         Assert.DoesNotContain("s3cretpw", run.Stdout + run.Stderr, StringComparison.Ordinal);
     }
+
+    private string Text(string sql)
+    {
+        using var connection = new NpgsqlConnection(server.ConnectionString);
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToString(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture)!;
+    }
+
+    [Fact]
+    public async Task Existing_columns_of_other_types_take_the_values_and_special_characters_survive()
+    {
+        using var temp = new TempDirectory();
+        var table = Table();
+        Scalar($"CREATE TABLE {table} (id integer PRIMARY KEY, price numeric(12,4), code varchar(8), at timestamptz, ref uuid, note text, doc jsonb, flag boolean) ; SELECT 0");
+        temp.Write("rows.jsonl", string.Join('\n',
+            """{"id":1,"price":12.3456,"code":"AB","at":"2024-05-01T10:00:00Z","ref":"6f1c1b52-8a5e-4c53-9b0e-1f0c8a7e2d11","note":"tab\there\nnew line \\ back ü","doc":{"q":"a\"b\\c"},"flag":true}""",
+            """{"id":2,"price":0.1,"code":"","note":null,"doc":[1,2],"flag":false}""") + "\n");
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", server.Url(), "--table", table]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("12.3456|AB|2024-05-01 10:00:00+00|6f1c1b52-8a5e-4c53-9b0e-1f0c8a7e2d11|tab\there\nnew line \\ back ü|{\"q\": \"a\\\"b\\\\c\"}|t", Text($"SELECT concat_ws('|', price, code, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00', ref, note, doc, flag) FROM {table} WHERE id = 1"));
+        Assert.Equal("0.1000||∅|[1, 2]|f", Text($"SELECT concat_ws('|', price, code, coalesce(note, '∅'), doc, flag) FROM {table} WHERE id = 2"));
+    }
 }
