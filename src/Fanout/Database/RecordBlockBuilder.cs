@@ -59,6 +59,15 @@ public sealed class RecordBlockBuilder(string source, int records = 0, int field
         return block;
     }
 
+    /// <summary>Where the next field will go; <see cref="RewindFields"/> drops the fields added after it.</summary>
+    internal int FieldMark => _values.Count;
+
+    internal void RewindFields(int mark)
+    {
+        _values.RemoveRange(mark, _values.Count - mark);
+        _names.RemoveRange(mark, _names.Count - mark);
+    }
+
     internal void AddField(int nameId, Cell value)
     {
         _names.Add(nameId);

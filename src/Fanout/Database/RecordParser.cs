@@ -9,6 +9,7 @@ namespace Fanout.Database;
 /// <summary>Records from JSONL (parsed from UTF-8 bytes) or CSV (the header row gives the names; values typed from their text).</summary>
 public static class RecordParser
 {
+    private const string OutOfRange = "a number is out of range (beyond ±1.7e308)";
     private static int _fieldsPerRecord = 8;
 
     /// <summary>
@@ -57,6 +58,11 @@ public static class RecordParser
             return;
         }
 
+        if (FlatJsonParser.TryParse(builder, bytes, start, length))
+        {
+            return;
+        }
+
         try
         {
             // One forward pass of Utf8JsonReader over the line's bytes: no document is built.
@@ -85,6 +91,12 @@ public static class RecordParser
                     JsonTokenType.Null => Cell.Null,
                     _ => Nested(bytes, at, start, ref reader),
                 };
+                if (value.Kind == CellKind.Real && !double.IsFinite(value.Real))
+                {
+                    builder.Fail(OutOfRange);
+                    return;
+                }
+
                 builder.AddField(name, value);
             }
 
@@ -96,6 +108,11 @@ public static class RecordParser
         catch (JsonException ex)
         {
             builder.Fail(JsonErrors.Describe(ex));
+        }
+        catch (FormatException)
+        {
+            // Utf8JsonReader.GetDouble: valid JSON, but beyond what a double holds.
+            builder.Fail(OutOfRange);
         }
     }
 

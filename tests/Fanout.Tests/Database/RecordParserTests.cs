@@ -1,0 +1,51 @@
+using Fanout.Database;
+using Xunit;
+
+namespace Fanout.Tests.Database;
+
+public sealed class RecordParserTests
+{
+    private static string Describe(InsertRow row) => row.Error is { } error
+        ? "error: " + error
+        : string.Join(", ", Enumerable.Range(0, row.FieldCount).Select(f => $"{row.FieldName(f)}={row.FieldValue(f).Kind}:{row.FieldValue(f)}"));
+
+    [Fact]
+    public void Flat_records_and_records_needing_the_full_reader_parse_alike()
+    {
+        // The first of each pair takes the fast path; the second has an escape, which sends it to Utf8JsonReader.
+        string[] lines =
+        [
+            """ { "a" : 0 , "b":-12,"c":1.5e3 ,"d":12345678901234567890,"e":"ü ✓","f":true,"g":false,"h":null,"i":"" } """,
+            """{"a":0,"b":-12,"c":1.5e3,"d":12345678901234567890,"e":"\u00fc ✓","f":true,"g":false,"h":null,"i":""}""",
+            """{}""",
+            """{"n":{"x":[1,{"y":2}]},"m":[]}""",
+            """{"k":1,"k":2}""",
+        ];
+        var block = RecordParser.ParseJson("in", string.Join('\n', lines));
+
+        Assert.Equal(Describe(block[0]), Describe(block[1]));
+        Assert.Equal("a=Integer:0, b=Integer:-12, c=Real:1500, d=Real:1.2345678901234567E+19, e=Text:ü ✓, f=Boolean:true, g=Boolean:false, h=Null:null, i=Text:", Describe(block[0]));
+        Assert.Equal(string.Empty, Describe(block[2]));
+        Assert.Equal("n=Json:{\"x\":[1,{\"y\":2}]}, m=Json:[]", Describe(block[3]));
+        Assert.Equal("k=Integer:1, k=Integer:2", Describe(block[4]));
+    }
+
+    [Theory]
+    [InlineData("""{"a":01}""")]
+    [InlineData("""{"a":1.}""")]
+    [InlineData("""{"a":-}""")]
+    [InlineData("""{"a":tru}""")]
+    [InlineData("""{"a":1,}""")]
+    [InlineData("""{"a" 1}""")]
+    [InlineData("""{"a":"tab	inside"}""")]
+    [InlineData("""{"a":1} x""")]
+    [InlineData("""[1,2]""")]
+    [InlineData("""{"a":1e999}""")]
+    public void Invalid_records_are_errors_not_values(string line)
+    {
+        var row = RecordParser.ParseJson("in", line)[0];
+
+        Assert.NotNull(row.Error);
+        Assert.Equal(0, row.FieldCount);
+    }
+}
