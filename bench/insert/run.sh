@@ -57,6 +57,6 @@ t0=$(now); fanout insert "$work/rows.jsonl" --db "postgres://postgres@127.0.0.1:
 t0=$(now); psql_ -c "\\copy copied FROM '$work/rows.csv' WITH (FORMAT csv, HEADER true)"; t1=$(now); pg_copy=$(elapsed "$t0" "$t1")
 [ "$(psql_ -tAc 'SELECT count(*) FROM rows')" = "$ROWS" ] || { echo "PostgreSQL table does not hold $ROWS rows" >&2; exit 1; }
 printf '\n%-48s %9s %10s\n' "PostgreSQL" "wall (s)" "rows/s"
-row "fanout insert -j 4 (JSONL, binary COPY)" "$pg_fanout"
+row "fanout insert -j 4 (JSONL, COPY)" "$pg_fanout"
 row "psql \\copy (CSV)" "$pg_copy"
 printf '%-48s %9s\n' "fanout speed / psql \\copy speed" "$(awk -v a="$pg_fanout" -v b="$pg_copy" 'BEGIN { printf "%.2fx", b / a }')"
