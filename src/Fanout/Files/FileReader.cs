@@ -150,6 +150,13 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileItem,
 
         // Only the start is checked; a multi-byte character cut by the buffer's end is not an error.
         var sample = start[..Math.Min(start.Length, 1 << 16)];
+        if (System.Text.Ascii.IsValid(sample))
+        {
+            // The common case, checked in place: decoding 64 KiB of every file only to validate it was
+            // a fifth of the CPU of a `read --grep` over many files.
+            return "utf-8";
+        }
+
         var chars = ArrayPool<char>.Shared.Rent(sample.Length);
         try
         {

@@ -5,7 +5,7 @@ using Fanout.Engine;
 namespace Fanout.Processes;
 
 /// <summary>
-/// Runs commands for a <see cref="WorkPool"/>: each in its own process group (under <c>setsid</c>), output
+/// Runs commands for a <see cref="WorkPool"/>: each in its own session and process group (<see cref="ChildProcess"/>), output
 /// captured to bounded tails, a time limit that stops the whole group (SIGTERM, a grace period, then
 /// SIGKILL), and reruns of failures that mark a later pass as flaky. Cancellation (fail-fast, a second
 /// Ctrl+C) stops the group the same way.
@@ -61,32 +61,16 @@ public sealed class CommandRunner(CommandOptions options) : IWorkHandler<Command
 
     private async Task<CommandResult> RunOnceAsync(CommandItem item, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("setsid")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = item.WorkingDirectory ?? string.Empty,
-        };
-        start.ArgumentList.Add(options.Shell);
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(item.Command);
-        foreach (var (name, value) in item.Environment)
-        {
-            start.Environment[name] = value;
-        }
-
         var stdout = new TailBuffer(options.OutputCapBytes);
         var stderr = new TailBuffer(options.OutputCapBytes);
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start setsid");
+        var (program, arguments) = CommandLine.Parse(item.Command, options.Shell, item.Environment);
+        using var process = ChildProcess.Start(program, arguments, item.Environment, item.WorkingDirectory);
         var group = process.Id;
-        process.StandardInput.Close();
         using var pumps = new CancellationTokenSource();
         var reading = Task.WhenAll(
-            PumpAsync(process.StandardOutput.BaseStream, stdout, pumps.Token),
-            PumpAsync(process.StandardError.BaseStream, stderr, pumps.Token));
+            PumpAsync(process.StandardOutput, stdout, pumps.Token),
+            PumpAsync(process.StandardError, stderr, pumps.Token));
 
         var limit = item.Timeout ?? options.Timeout;
         using var deadline = limit is { } l ? new CancellationTokenSource(l) : new CancellationTokenSource();
@@ -131,7 +115,7 @@ public sealed class CommandRunner(CommandOptions options) : IWorkHandler<Command
     }
 
     /// <summary>SIGTERM to the group, up to <paramref name="grace"/> for it to go, then SIGKILL.</summary>
-    private static async Task StopAsync(Process process, int group, TimeSpan grace)
+    private static async Task StopAsync(ChildProcess process, int group, TimeSpan grace)
     {
         ProcessGroup.Signal(group, ProcessGroup.SigTerm);
         var clock = Stopwatch.StartNew();

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Fanout.Processes;
 
 /// <summary>
-/// Signals to a whole process group. Commands start under <c>setsid</c>, so the command's pid is its
+/// Signals to a whole process group. Commands start in a session of their own (<see cref="ChildProcess"/>), so the command's pid is its
 /// group id and killing the group reaches every grandchild, even one that left its parent behind.
 /// </summary>
 internal static partial class ProcessGroup

@@ -124,4 +124,63 @@ public sealed class CommandRunnerTests : IDisposable
             return false;
         }
     }
+
+    [Fact]
+    public async Task HandleAsync_children_get_default_signal_handling_and_no_stdin()
+    {
+        // .NET ignores SIGPIPE; inherited, `yes` would report a broken pipe instead of dying quietly of it.
+        var result = (await RunAsync(new CommandItem("t", "yes | head -n 1; cat; echo done"))).Value!;
+
+        Assert.Equal(CommandOutcome.Passed, result.Outcome);
+        Assert.Equal("y\ndone\n", result.Stdout);
+        Assert.Equal(string.Empty, result.Stderr);
+    }
+
+    [Fact]
+    public async Task HandleAsync_a_command_ended_by_a_signal_reports_128_plus_the_signal()
+    {
+        var killed = (await RunAsync(new CommandItem("t", "sh -c 'kill -TERM $$'"))).Value!;
+
+        Assert.Equal(CommandOutcome.Failed, killed.Outcome);
+        Assert.Equal(143, killed.ExitCode);
+        Assert.Equal("killed by signal 15", CommandRunner.ExitDescription(killed.ExitCode));
+    }
+
+    [Fact]
+    public async Task HandleAsync_unknown_program_is_the_shells_not_found_and_a_missing_directory_is_named()
+    {
+        var missing = (await RunAsync(new CommandItem("t", "no-such-program-fanout --flag"))).Value!;
+        var directory = _temp.File("not-here");
+        var error = await Assert.ThrowsAnyAsync<System.ComponentModel.Win32Exception>(() => RunAsync(new CommandItem("t", "true") { WorkingDirectory = directory }));
+
+        Assert.Equal(127, missing.ExitCode);
+        Assert.Contains("not found", missing.Stderr, StringComparison.Ordinal);
+        Assert.Contains(directory, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("sleep 0.1", "/bin/sleep|sleep 0.1")]
+    [InlineData("ls -la --color=never /tmp", "/bin/ls|ls -la --color=never /tmp")]
+    [InlineData("echo $HOME", "/bin/sh|/bin/sh -c echo $HOME")]
+    [InlineData("echo 'a b'", "/bin/sh|/bin/sh -c echo 'a b'")]
+    [InlineData("FOO=1 env", "/bin/sh|/bin/sh -c FOO=1 env")]
+    [InlineData("cd /tmp", "/bin/sh|/bin/sh -c cd /tmp")]
+    [InlineData("pwd", "/bin/sh|/bin/sh -c pwd")]
+    [InlineData("ls *.txt", "/bin/sh|/bin/sh -c ls *.txt")]
+    [InlineData("no-such-program-fanout", "/bin/sh|/bin/sh -c no-such-program-fanout")]
+    [InlineData("./local-script", "/bin/sh|/bin/sh -c ./local-script")]
+    public void CommandLine_runs_plain_program_calls_directly_and_the_rest_through_the_shell(string command, string expected)
+    {
+        var (program, arguments) = CommandLine.Parse(command, "/bin/sh", new Dictionary<string, string>());
+
+        // /bin and /usr/bin are one directory on merged-/usr systems: compare names, not the directory found.
+        Assert.Equal(expected.Replace("/bin/sleep", Path.GetFileName(program) == "sleep" ? program : "/bin/sleep", StringComparison.Ordinal).Replace("/bin/ls", Path.GetFileName(program) == "ls" ? program : "/bin/ls", StringComparison.Ordinal), $"{program}|{string.Join(' ', arguments)}");
+    }
+
+    [Fact]
+    public void CommandLine_leaves_a_command_with_its_own_PATH_or_shell_to_the_shell()
+    {
+        Assert.Equal("/bin/sh", CommandLine.Parse("sleep 1", "/bin/sh", new Dictionary<string, string> { ["PATH"] = "/opt/bin" }).Program);
+        Assert.Equal("bash", CommandLine.Parse("sleep 1", "bash", new Dictionary<string, string>()).Program);
+    }
 }
