@@ -2,10 +2,16 @@ using System.Text;
 
 namespace Fanout.Processes;
 
-/// <summary>Keeps the last <c>capacity</c> bytes written to it: a chatty command's output cannot fill memory.</summary>
+/// <summary>
+/// Keeps the last <c>capacity</c> bytes written to it: a chatty command's output cannot fill memory.
+/// It grows as output arrives and becomes a ring only at the cap: allocating (and zeroing) the 4 MiB
+/// cap up front for each stream of each test was most of the CPU of a run of short tests.
+/// </summary>
 internal sealed class TailBuffer(int capacity)
 {
-    private readonly byte[] _ring = new byte[Math.Max(1, capacity)];
+    private const int InitialBytes = 4096;
+    private readonly int _capacity = Math.Max(1, capacity);
+    private byte[] _ring = [];
     private int _head;
     private int _length;
 
@@ -13,6 +19,14 @@ internal sealed class TailBuffer(int capacity)
 
     public void Write(ReadOnlySpan<byte> data)
     {
+        if (_ring.Length < _capacity && _length + data.Length > _ring.Length)
+        {
+            // Still growing, so not yet wrapped (_head is 0): copy what there is into a bigger array.
+            var grown = new byte[Math.Min(_capacity, Math.Max(_length + data.Length, Math.Max(InitialBytes, _ring.Length * 2)))];
+            _ring.AsSpan(0, _length).CopyTo(grown);
+            _ring = grown;
+        }
+
         if (data.Length >= _ring.Length)
         {
             Truncated |= _length > 0 || data.Length > _ring.Length;

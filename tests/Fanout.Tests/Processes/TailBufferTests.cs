@@ -23,4 +23,27 @@ public sealed class TailBufferTests
         Assert.Equal(expected, buffer.Text());
         Assert.Equal(truncated, buffer.Truncated);
     }
+
+    [Fact]
+    public void Write_keeps_the_last_bytes_while_growing_past_its_first_size()
+    {
+        var random = new Random(5);
+        var buffer = new TailBuffer(10_000);
+        var all = new List<byte>();
+        for (var i = 0; i < 60; i++)
+        {
+            var write = new byte[random.Next(0, 3000)];
+            random.NextBytes(write);
+            for (var b = 0; b < write.Length; b++)
+            {
+                write[b] = (byte)('a' + (write[b] % 26));
+            }
+
+            buffer.Write(write);
+            all.AddRange(write);
+            var expected = all.Skip(Math.Max(0, all.Count - 10_000)).ToArray();
+            Assert.Equal(Encoding.UTF8.GetString(expected), buffer.Text());
+            Assert.Equal(all.Count > 10_000, buffer.Truncated);
+        }
+    }
 }
