@@ -86,7 +86,8 @@ public static class InputReader
 
                 var read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
                 filled += read;
-                if (first && (read == 0 || filled >= 4))
+                // Checked once, before the first chunk can go out: at 4 bytes, the first newline or the end.
+                if (first && (read == 0 || filled >= 4 || buffer.AsSpan(0, filled).Contains((byte)'\n')))
                 {
                     first = false;
                     filled = DropByteOrderMark(name, buffer, filled);

@@ -89,7 +89,49 @@ public sealed class InputReaderTests
     {
         Assert.Equal([new InputLine("-", 1, "x"), new InputLine("-", 3, "y")], await ChunkLinesAsync([], () => new MemoryStream("x\n\ny"u8.ToArray()), 16));
 
+        // A pipe that delivers a short first line: the byte order mark check happens once, at the start, not on later data.
+        var trickle = new TrickleStream([.. "x\n"u8], [0xFF, 0xFE, (byte)'y', (byte)'\n']);
+        Assert.Equal([new InputLine("-", 1, "x"), new InputLine("-", 2, "\uFFFD\uFFFDy")], await ChunkLinesAsync([], () => trickle, 16));
+
         var error = await Assert.ThrowsAsync<FormatException>(() => ChunkLinesAsync([], () => new MemoryStream(Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("{}\n")).ToArray()), 16));
         Assert.Contains("UTF-8", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Returns each given piece from its own read, as a pipe may.</summary>
+    private sealed class TrickleStream(params byte[][] pieces) : Stream
+    {
+        private int _next;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_next == pieces.Length)
+            {
+                return 0;
+            }
+
+            var piece = pieces[_next++];
+            piece.CopyTo(buffer, offset);
+            return piece.Length;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
