@@ -37,7 +37,16 @@ public sealed class RecordBlockBuilder(string source, int records = 0, int field
     /// <summary>Adds a field to the current record.</summary>
     /// <param name="name">The field name.</param>
     /// <param name="value">Its value.</param>
-    public void AddField(string name, Cell value) => AddField(NameId(name), value);
+    public void AddField(string name, Cell value)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (_lines.Count == 0)
+        {
+            throw new InvalidOperationException("StartRecord before AddField");
+        }
+
+        AddField(NameId(name), value);
+    }
 
     /// <summary>Marks the current record as unparseable and drops the fields it got so far.</summary>
     /// <param name="reason">Why.</param>
@@ -99,6 +108,12 @@ public sealed class RecordBlockBuilder(string source, int records = 0, int field
 
     internal int NameId(string name)
     {
+        var guess = _names.Count > _firstField[^1] ? _names[^1] + 1 : 0;
+        if (guess < _nameTable.Count && string.Equals(_nameTable[guess], name, StringComparison.Ordinal))
+        {
+            return guess;
+        }
+
         if (_nameIndex is not null)
         {
             if (_nameIndex.TryGetValue(name, out var found))
