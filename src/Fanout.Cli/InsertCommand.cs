@@ -29,7 +29,7 @@ internal static class InsertCommand
         var rejects = new Option<string?>("--rejects") { Description = "Write rejected records to FILE as JSONL: location (file:line), reason, record" };
         var maxErrors = new Option<int?>("--max-errors") { Description = "Stop the load after N rejected records" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress and no summary on stderr" };
-        var concurrency = new Option<int>("--concurrency", "-j") { Description = "PostgreSQL: parallel connections, each streaming binary COPY (SQLite has one writer). Parsing uses every core either way", DefaultValueFactory = _ => 4 };
+        var concurrency = new Option<int>("--concurrency", "-j") { Description = "PostgreSQL: parallel connections, each streaming COPY (SQLite has one writer). Parsing uses every core either way", DefaultValueFactory = _ => 4 };
 
         var command = new Command("insert", """
             Load records into a database table, fast and safely: one writer, batched transactions, prepared statements,
