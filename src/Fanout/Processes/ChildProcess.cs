@@ -16,6 +16,9 @@ namespace Fanout.Processes;
 /// </summary>
 internal sealed class ChildProcess : IDisposable
 {
+    /// <summary>The exit code when the status could not be read: the child was reaped elsewhere (a parent that ignores SIGCHLD makes .NET reap every child).</summary>
+    public const int UnknownExitCode = -1;
+
     private const int SpawnSetSignalDefaults = 0x04;
     private const int SpawnSetSignalMask = 0x08;
     private const int SpawnSetSession = 0x80;
@@ -47,7 +50,7 @@ internal sealed class ChildProcess : IDisposable
     /// <summary>Whether the child has exited (and been reaped).</summary>
     public bool HasExited => _exit.Task.IsCompleted;
 
-    /// <summary>The exit code; 128 + N when a signal N ended it.</summary>
+    /// <summary>The exit code; 128 + N when a signal N ended it; <see cref="UnknownExitCode"/> when it could not be read.</summary>
     public int ExitCode => _exit.Task.IsCompleted ? _exit.Task.Result : throw new InvalidOperationException("the process has not exited");
 
     /// <summary>Starts <paramref name="program"/>.</summary>
@@ -199,7 +202,7 @@ internal sealed class ChildProcess : IDisposable
         while (result < 0 && Marshal.GetLastPInvokeError() == Interrupted);
 
         // Exited normally: the code is bits 8-15; ended by a signal: 128 + its number, as shells report it.
-        _exit.TrySetResult(result != Id ? 128 + SignalKill : (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f));
+        _exit.TrySetResult(result != Id ? UnknownExitCode : (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f));
     }
 
     [DllImport("libc", EntryPoint = "pipe2", SetLastError = true)]

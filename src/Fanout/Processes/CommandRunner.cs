@@ -55,7 +55,8 @@ public sealed class CommandRunner(CommandOptions options) : IWorkHandler<Command
     }
 
     internal static string ExitDescription(int exitCode) =>
-        exitCode > 128 && exitCode < 160
+        exitCode == ChildProcess.UnknownExitCode ? "exit status unknown (another part of this process reaped the child)"
+        : exitCode > 128 && exitCode < 160
             ? string.Create(CultureInfo.InvariantCulture, $"killed by signal {exitCode - 128}")
             : string.Create(CultureInfo.InvariantCulture, $"exit code {exitCode}");
 
