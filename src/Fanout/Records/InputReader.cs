@@ -104,9 +104,10 @@ public static class InputReader
                 }
 
                 var end = buffer.AsSpan(0, filled).LastIndexOf((byte)'\n') + 1;
-                if (end == 0 || (filled < buffer.Length && end < filled / 2))
+                if (end == 0)
                 {
-                    // Keep filling: no whole line yet, or little of the buffer used.
+                    // No whole line yet: keep reading. Whole lines go out at once, even a few from a slow
+                    // pipe, so a trickling producer's records are not held back waiting for more.
                     continue;
                 }
 

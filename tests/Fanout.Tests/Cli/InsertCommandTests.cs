@@ -42,9 +42,13 @@ public sealed class InsertCommandTests
         using var temp = new TempDirectory();
         temp.Write("rows.jsonl", Rows(300_000));
 
-        using (var process = FanoutCli.Start(temp.Path, ["insert", "rows.jsonl", "--db", "app.db", "--table", "rows", "--pk", "id", "--ignore", "--batch", "5000"]))
+        // The first half of the rows through stdin, which stays open: the load cannot finish before the kill,
+        // however fast it is.
+        using (var process = FanoutCli.Start(temp.Path, ["insert", "-", "--db", "app.db", "--table", "rows", "--pk", "id", "--ignore", "--batch", "5000", "-q"]))
         {
-            // Kill once some batches are committed and before the load can finish.
+            var firstHalf = File.ReadLines(temp.File("rows.jsonl")).Take(150_000);
+            await process.StandardInput.WriteAsync(string.Join('\n', firstHalf) + "\n");
+            await process.StandardInput.FlushAsync();
             await Eventually.TrueAsync(() => File.Exists(temp.File("app.db")) && SafeCount(temp.File("app.db")) >= 10_000, "some committed rows", TimeSpan.FromSeconds(30));
             process.Kill();
             await process.WaitForExitAsync();
@@ -54,9 +58,25 @@ public sealed class InsertCommandTests
         var rerun = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", "app.db", "--table", "rows", "--pk", "id", "--ignore"]);
 
         Assert.True(rerun.ExitCode == 0, rerun.ToString());
-        Assert.InRange(committed, 10_000, 299_999);
+        Assert.InRange(committed, 10_000, 150_000);
         Assert.Equal(300_000, Scalar(temp.File("app.db"), "SELECT count(*) FROM rows"));
         Assert.Equal(300_000, Scalar(temp.File("app.db"), "SELECT count(DISTINCT id) FROM rows"));
+    }
+
+    [Fact]
+    public async Task Insert_from_a_trickling_stdin_writes_records_before_the_input_ends()
+    {
+        using var temp = new TempDirectory();
+        using var process = FanoutCli.Start(temp.Path, ["insert", "--db", "app.db", "--table", "rows", "--batch", "1", "-q"]);
+
+        // One short line and the pipe left open: the record must not wait for more input to arrive.
+        await process.StandardInput.WriteAsync("{\"id\":1,\"v\":\"a\"}\n");
+        await process.StandardInput.FlushAsync();
+        await Eventually.TrueAsync(() => File.Exists(temp.File("app.db")) && SafeCount(temp.File("app.db")) == 1, "the first row stored", TimeSpan.FromSeconds(30));
+        process.StandardInput.Close();
+        await process.WaitForExitAsync();
+
+        Assert.Equal(0, process.ExitCode);
     }
 
     [Fact]
