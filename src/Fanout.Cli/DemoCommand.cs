@@ -78,7 +78,7 @@ internal static class DemoCommand
 
     private static async Task<int> RunDemoAsync(CancellationToken cancellationToken)
     {
-        var console = AnsiConsole.Console;
+        var console = SpectreConsoles.Create(System.Console.Out, System.Console.IsOutputRedirected);
         await using var server = await DemoServer.StartAsync(0, cancellationToken);
         console.MarkupLine($"[bold]fanout demo[/] against a local server at {Markup.Escape(server.BaseUrl.ToString())}");
         console.WriteLine();

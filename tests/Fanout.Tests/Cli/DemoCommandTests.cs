@@ -10,9 +10,11 @@ public sealed class DemoCommandTests
     {
         using var temp = new TempDirectory();
 
-        var run = await FanoutCli.RunAsync(temp.Path, ["demo"], limit: TimeSpan.FromSeconds(30));
+        // A color terminal's TERM, and no NO_COLOR: the output still goes to a pipe, so no escape codes.
+        var run = await FanoutCli.RunAsync(temp.Path, ["demo"], environment: new Dictionary<string, string> { ["NO_COLOR"] = string.Empty, ["TERM"] = "xterm-256color" }, limit: TimeSpan.FromSeconds(30));
 
         Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.DoesNotContain('\u001b', run.Stdout + run.Stderr);
         Assert.Contains("http", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("speedup", run.Stdout, StringComparison.Ordinal);
         Assert.Matches(@"\d+\.\dx", run.Stdout);

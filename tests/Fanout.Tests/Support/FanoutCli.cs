@@ -38,7 +38,15 @@ public static class FanoutCli
         start.Environment.Remove("CI");
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
-            start.Environment[name] = value;
+            // An empty value removes the variable (NO_COLOR, say).
+            if (value.Length == 0)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
         }
 
         return Process.Start(start) ?? throw new InvalidOperationException("could not start fanout");
