@@ -15,6 +15,7 @@ public sealed class CommandRunner(CommandOptions options) : IWorkHandler<Command
     /// <summary>Error kind of a command that exited non-zero.</summary>
     public const string FailedKind = "failed";
 
+    private const int NotExecutable = 8;
     private static readonly TimeSpan PipeDrainLimit = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan LeftoverGrace = TimeSpan.FromMilliseconds(200);
 
@@ -65,8 +66,7 @@ public sealed class CommandRunner(CommandOptions options) : IWorkHandler<Command
         var stdout = new TailBuffer(options.OutputCapBytes);
         var stderr = new TailBuffer(options.OutputCapBytes);
         var clock = Stopwatch.StartNew();
-        var (program, arguments) = CommandLine.Parse(item.Command, options.Shell, item.Environment);
-        using var process = ChildProcess.Start(program, arguments, item.Environment, item.WorkingDirectory);
+        using var process = Start(item);
         var group = process.Id;
         using var pumps = new CancellationTokenSource();
         var reading = Task.WhenAll(
@@ -113,6 +113,20 @@ public sealed class CommandRunner(CommandOptions options) : IWorkHandler<Command
             Duration = duration,
             Runs = 1,
         };
+    }
+
+    private ChildProcess Start(CommandItem item)
+    {
+        var (program, arguments) = CommandLine.Parse(item.Command, options.Shell, item.Environment);
+        try
+        {
+            return ChildProcess.Start(program, arguments, item.Environment, item.WorkingDirectory);
+        }
+        catch (System.ComponentModel.Win32Exception ex) when (ex.NativeErrorCode == NotExecutable && program != options.Shell)
+        {
+            // A program file without a #! line: the shell runs such a file as a script, so let it.
+            return ChildProcess.Start(options.Shell, [options.Shell, "-c", item.Command], item.Environment, item.WorkingDirectory);
+        }
     }
 
     /// <summary>SIGTERM to the group, up to <paramref name="grace"/> for it to go, then SIGKILL.</summary>

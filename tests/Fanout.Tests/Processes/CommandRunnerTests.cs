@@ -183,4 +183,18 @@ public sealed class CommandRunnerTests : IDisposable
         Assert.Equal("/bin/sh", CommandLine.Parse("sleep 1", "/bin/sh", new Dictionary<string, string> { ["PATH"] = "/opt/bin" }).Program);
         Assert.Equal("bash", CommandLine.Parse("sleep 1", "bash", new Dictionary<string, string>()).Program);
     }
+
+    [Fact]
+    public async Task HandleAsync_runs_a_program_file_without_a_shebang_as_the_shell_would()
+    {
+        var bin = Directory.CreateDirectory(_temp.File("bin")).FullName;
+        var script = Path.Combine(bin, "no-shebang-fanout");
+        File.WriteAllText(script, "echo ran as a script\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var result = (await RunAsync(new CommandItem("t", script))).Value!;
+
+        Assert.Equal(CommandOutcome.Passed, result.Outcome);
+        Assert.Equal("ran as a script\n", result.Stdout);
+    }
 }
