@@ -50,7 +50,8 @@ internal static class CommandLine
         ? (IsExecutableFile(name) ? name : null)
         : name.Contains('/', StringComparison.Ordinal) ? null : OnPath.GetOrAdd(name, static n =>
             (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
-                .Select(d => Path.Combine(d, n)).FirstOrDefault(IsExecutableFile));
+                // A relative entry (".") would be looked up from here, not from the command's directory: the shell decides then.
+                .TakeWhile(Path.IsPathRooted).Select(d => Path.Combine(d, n)).FirstOrDefault(IsExecutableFile));
 
     private static bool IsExecutableFile(string path) => File.Exists(path) && Access(path, ExecuteOk) == 0;
 
