@@ -16,12 +16,12 @@ internal sealed class CommonOptions
         DefaultTimeout = defaultTimeout;
         Concurrency = new("--concurrency", "-j")
         {
-            Description = $"How many items run at once [default: {defaultConcurrency}]",
+            Description = "How many items run at once",
             DefaultValueFactory = _ => defaultConcurrency,
         };
         Retries = new("--retries")
         {
-            Description = $"Retries of a transient failure (network error, timeout, 408, 429, 5xx), with exponential backoff and jitter; Retry-After is honoured [default: {defaultRetries}]",
+            Description = "Retries of a transient failure (network error, timeout, 408, 429, 5xx), with exponential backoff and jitter; Retry-After is honoured",
             DefaultValueFactory = _ => defaultRetries,
         };
         Timeout = new("--timeout")

@@ -31,7 +31,7 @@ internal static class HttpCommand
         var perHost = new Option<int?>("--per-host") { Description = "At most N requests in flight to one host:port" };
         var maxBody = new Option<string>("--max-body")
         {
-            Description = "Largest response body; larger responses fail and are never buffered whole [default: 10M]",
+            Description = "Largest response body; larger responses fail and are never buffered whole",
             DefaultValueFactory = _ => "10M",
         };
         var body = new Option<string>("--body")
