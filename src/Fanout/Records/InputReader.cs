@@ -27,13 +27,8 @@ public static class InputReader
         IReadOnlyList<string> names = sources.Count == 0 ? [StandardInputName] : sources;
         foreach (var name in names)
         {
-            var stream = name == StandardInputName
-                ? openStandardInput()
-                : new FileStream(name, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            var stream = Open(name, openStandardInput);
             using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-            // A regular file is read synchronously: on Linux an "asynchronous" file read is a blocking read
-            // queued to the thread pool, and that hop made the first line take 12-18 ms at start-up.
-            // Pipes and terminals (stdin, <(...)) are read asynchronously: they may wait for their writer.
             var regularFile = stream.CanSeek;
             long lineNumber = 0;
             while ((regularFile ? reader.ReadLine() : await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false)) is { } text)
@@ -74,9 +69,8 @@ public static class InputReader
         IReadOnlyList<string> names = sources.Count == 0 ? [StandardInputName] : sources;
         foreach (var name in names)
         {
-            using var stream = name == StandardInputName
-                ? openStandardInput()
-                : new FileStream(name, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            using var stream = Open(name, openStandardInput);
+            var regularFile = stream.CanSeek;
             var buffer = GC.AllocateUninitializedArray<byte>(chunkBytes);
             var filled = 0;
             long line = 1;
@@ -89,7 +83,9 @@ public static class InputReader
                     Array.Resize(ref buffer, buffer.Length * 2);
                 }
 
-                var read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                var read = regularFile
+                    ? stream.Read(buffer.AsSpan(filled))
+                    : await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
                 filled += read;
                 // Checked once, before the first chunk can go out: at 4 bytes, the first newline or the end.
                 if (first && (read == 0 || filled >= 4 || buffer.AsSpan(0, filled).Contains((byte)'\n')))
@@ -124,6 +120,16 @@ public static class InputReader
             }
         }
     }
+
+    /// <summary>
+    /// Opens a source. Callers read a regular file (seekable) synchronously: on Linux an "asynchronous"
+    /// file read is a blocking read queued to the thread pool, and that hop made the first line take
+    /// 12-18 ms at start-up. Pipes and terminals (stdin, <c>&lt;(...)</c>) are read asynchronously: they
+    /// may wait for their writer.
+    /// </summary>
+    private static Stream Open(string name, Func<Stream> openStandardInput) => name == StandardInputName
+        ? openStandardInput()
+        : new FileStream(name, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
 
     private static int DropByteOrderMark(string name, byte[] buffer, int filled)
     {
