@@ -118,17 +118,6 @@ public readonly struct Cell : IEquatable<Cell>
     /// <returns>The text.</returns>
     public string GetString() => Encoding.UTF8.GetString(Utf8);
 
-    /// <summary>The value as the equivalent .NET object: long, double, bool, string (text and JSON) or null.</summary>
-    /// <returns>The value.</returns>
-    public object? ToObject() => Kind switch
-    {
-        CellKind.Integer => Integer,
-        CellKind.Real => Real,
-        CellKind.Boolean => Boolean,
-        CellKind.Text or CellKind.Json => GetString(),
-        _ => null,
-    };
-
     /// <inheritdoc/>
     public bool Equals(Cell other) => Kind == other.Kind && _bits == other._bits && (Kind is not (CellKind.Text or CellKind.Json) || Utf8.SequenceEqual(other.Utf8));
 

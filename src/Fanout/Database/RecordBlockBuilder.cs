@@ -163,17 +163,6 @@ public sealed class RecordBlockBuilder(string source, int records = 0, int field
         return (_spill, start);
     }
 
-    /// <summary>Copies text into the block's own buffer.</summary>
-    /// <param name="utf8">The text.</param>
-    /// <param name="kind">Text or JSON.</param>
-    /// <returns>A cell over the copy.</returns>
-    internal Cell Copy(ReadOnlySpan<byte> utf8, CellKind kind = CellKind.Text)
-    {
-        var (buffer, start) = Reserve(utf8.Length);
-        utf8.CopyTo(buffer.AsSpan(start));
-        return kind == CellKind.Json ? Cell.FromJson(buffer, start, utf8.Length) : Cell.FromText(buffer, start, utf8.Length);
-    }
-
     /// <summary>Encodes a string into the block's own buffer.</summary>
     /// <param name="text">The text.</param>
     /// <returns>A cell over it.</returns>
