@@ -9,23 +9,16 @@ SIZE=${SIZE:-1048576}
 DELAY_MS=${DELAY_MS:-50}
 J=${J:-8}
 BIG=${BIG:-2147483648}
-work=$(mktemp -d)
-trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-command -v aria2c >/dev/null || { echo "aria2c is missing: apt-get install -y aria2" >&2; exit 2; }
+source bench/lib.sh
+require aria2c aria2
 
-dotnet publish src/Fanout.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/bin" -v quiet -nologo >/dev/null
-fanout() { dotnet "$work/bin/fanout.dll" "$@"; }
-fanout demo --serve > "$work/url" 2>/dev/null &
-server_pid=$!
-for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.1; done
-base=$(head -1 "$work/url")
+publish_fanout
+start_demo_server
 
 for i in $(seq 1 "$FILES"); do echo "$base/bytes/$SIZE?delay=$DELAY_MS&i=$i file$i.bin"; done > "$work/list.txt"
 awk '{ print $1; print "  out=" $2 }' "$work/list.txt" > "$work/aria2.txt"
 echo "$FILES files x $SIZE bytes, each response after $DELAY_MS ms, concurrency $J; 2 cores shared with the server"
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 fanout download "$work/list.txt" -o "$work/warm" -j "$J" -q > /dev/null   # warm the server
 rm -rf "$work/warm"
 

@@ -5,15 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROWS=${ROWS:-1000000}
 NAIVE=${NAIVE:-2000}
-work=$(mktemp -d)
+source bench/lib.sh
 chmod 755 "$work"
-trap 'stop_pg; rm -rf "$work"' EXIT
+on_exit stop_pg
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort | tail -1)
 stop_pg() { [ -d "$work/pg" ] && as_pg "$pg_bin/pg_ctl" -D "$work/pg/data" -m immediate -w stop > /dev/null 2>&1 || true; }
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
-dotnet publish src/Fanout.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/bin" -v quiet -nologo >/dev/null
-fanout() { dotnet "$work/bin/fanout.dll" "$@"; }
+publish_fanout
 python3 - "$work" "$ROWS" <<'PY'
 import sys
 work, n = sys.argv[1], int(sys.argv[2])
@@ -24,8 +23,6 @@ with open(f"{work}/rows.jsonl", "w") as j, open(f"{work}/rows.csv", "w") as c:
         c.write(f"{i},name {i},{i % 1000}.25,t{i % 17}\n")
 PY
 echo "$ROWS rows {id,name,score,tag}; 2 cores"
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 count() { sqlite3 "$1" "SELECT count(*) FROM rows"; }
 
 t0=$(now); fanout insert "$work/rows.jsonl" --db "$work/fanout.db" --table rows --pk id -q; t1=$(now); fanout_s=$(elapsed "$t0" "$t1")

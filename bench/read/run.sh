@@ -7,12 +7,10 @@ cd "$(dirname "$0")/../.."
 FILES=${FILES:-2000}
 KIB=${KIB:-256}
 RUNS=${RUNS:-3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-command -v rg >/dev/null || { echo "ripgrep is missing: apt-get install -y ripgrep" >&2; exit 2; }
+source bench/lib.sh
+require rg ripgrep
 
-dotnet publish src/Fanout.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/bin" -v quiet -nologo >/dev/null
-fanout() { dotnet "$work/bin/fanout.dll" "$@"; }
+publish_fanout
 
 mkdir -p "$work/data"
 python3 - "$work/data/template" "$KIB" <<'PY'
@@ -46,7 +44,7 @@ best() {
   local best=
   for _ in $(seq 1 "$RUNS"); do
     local t0 t1
-    t0=$(date +%s.%N); "$@" > /dev/null; t1=$(date +%s.%N)
+    t0=$(now); "$@" > /dev/null; t1=$(now)
     best=$(awk -v a="$t0" -v b="$t1" -v c="$best" 'BEGIN { t = b - a; if (c == "" || t < c) printf "%.3f", t; else printf "%s", c }')
   done
   echo "$best"

@@ -6,11 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 J=${J:-8}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-command -v parallel >/dev/null || { echo "GNU parallel is missing: apt-get install -y parallel" >&2; exit 2; }
-dotnet publish src/Fanout.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/bin" -v quiet -nologo >/dev/null
-fanout() { dotnet "$work/bin/fanout.dll" "$@"; }
+source bench/lib.sh
+require parallel parallel
+publish_fanout
 
 # 60 durations in 0.1..2.0 s summing to 36.1 s, shuffled so input order is not longest-first.
 python3 - "$work/sleeps.txt" <<'PY'
@@ -31,8 +29,6 @@ open(sys.argv[1], "w").write("".join(f"sleep {x}\n" for x in d))
 print(f"{len(d)} tests, sum {sum(d):.1f} s, longest {max(d):.1f} s", file=sys.stderr)
 PY
 ideal=$(awk '{ s += $2; if ($2 > m) m = $2 } END { printf "%.3f", (s / '"$J"' > m ? s / '"$J"' : m) }' "$work/sleeps.txt")
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
 cd "$work"
 fanout test sleeps.txt -j "$J" -q > /dev/null                       # records durations

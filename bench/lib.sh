@@ -1,0 +1,29 @@
+# Shared by bench/*/run.sh; source it from the repository root. It gives:
+#   $work                   a temp directory, removed on exit
+#   on_exit CMD             also run CMD on exit (before $work goes)
+#   require PROGRAM PACKAGE exit 2 with the apt-get line when PROGRAM is missing
+#   publish_fanout, fanout  build fanout as shipped into $work/bin, then run it
+#   start_demo_server       `fanout demo --serve` in the background; sets $base (its URL)
+#   now, elapsed A B        wall-clock seconds, and B - A to the millisecond
+work=$(mktemp -d)
+exit_commands=()
+on_exit() { exit_commands+=("$1"); }
+trap 'for c in "${exit_commands[@]}"; do eval "$c"; done; rm -rf "$work"' EXIT
+
+require() { command -v "$1" >/dev/null || { echo "$1 is missing: apt-get install -y $2" >&2; exit 2; }; }
+
+# As shipped: Release, ReadyToRun (precompiled, so less JIT at start-up).
+publish_fanout() { dotnet publish src/Fanout.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/bin" -v quiet -nologo >/dev/null; }
+fanout() { dotnet "$work/bin/fanout.dll" "$@"; }
+
+start_demo_server() {
+  # dotnet itself in the background, not the fanout function: $! would be a subshell whose kill leaves the server running.
+  dotnet "$work/bin/fanout.dll" demo --serve > "$work/url" 2>/dev/null &
+  server_pid=$!
+  on_exit 'kill $server_pid 2>/dev/null || true'
+  for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.1; done
+  base=$(head -1 "$work/url")
+}
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
