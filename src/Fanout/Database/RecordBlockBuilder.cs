@@ -83,10 +83,13 @@ public sealed class RecordBlockBuilder(string source, int records = 0, int field
         _values.Add(value);
     }
 
+    /// <summary>The name that usually comes next: the first for a record's first field, else the one after the last field's.</summary>
+    private int NextNameGuess => _names.Count > _firstField[^1] ? _names[^1] + 1 : 0;
+
     /// <summary>The id of a field name given as UTF-8; records usually repeat one order of fields, so the next name is tried first.</summary>
     internal int NameId(ReadOnlySpan<byte> utf8)
     {
-        var guess = _names.Count > _firstField[^1] ? _names[^1] + 1 : 0;
+        var guess = NextNameGuess;
         if (guess < _nameBytes.Count && utf8.SequenceEqual(_nameBytes[guess]))
         {
             return guess;
@@ -108,7 +111,7 @@ public sealed class RecordBlockBuilder(string source, int records = 0, int field
 
     internal int NameId(string name)
     {
-        var guess = _names.Count > _firstField[^1] ? _names[^1] + 1 : 0;
+        var guess = NextNameGuess;
         if (guess < _nameTable.Count && string.Equals(_nameTable[guess], name, StringComparison.Ordinal))
         {
             return guess;
