@@ -150,7 +150,7 @@ internal static class TestCommand
             }
 
             IReadOnlyList<CommandItem> planned = shard is null ? items : TestPlan.ForShard(items, shard, durations);
-            planned = TestPlan.LongestFirst(planned, durations);
+            planned = TestPlan.StartOrder(planned, durations, settings.Pool.Concurrency);
             if (tests && planned.Count == 0 && invalid == 0)
             {
                 throw new UsageException(items.Count == 0 ? "no tests in the input" : $"shard {shard} has no tests");

@@ -5,20 +5,123 @@ namespace Fanout.Processes;
 /// <summary>Which tests a run takes and in what order, from past durations.</summary>
 public static class TestPlan
 {
-    /// <summary>Longest known first; tests never seen come before all known ones (they may be long); ties keep input order.</summary>
+    /// <summary>
+    /// The order tests start in, for <paramref name="workers"/> running at once. Tests never seen come first (they
+    /// may be long), in input order. Known tests are split into one lane per worker with totals as even as
+    /// <see cref="Balance"/> can make them, each lane longest first, and start in order of their planned start time:
+    /// workers taking the next test as they free up then replay the plan, and a test that runs longer or shorter than
+    /// last time only shifts who takes what next. Plain longest-first (what this gives with one worker) can leave one
+    /// worker a test behind the others: 60 tests of 0.1-2.0 s on 8 workers, 4.60 s planned instead of 4.51.
+    /// </summary>
     /// <param name="items">The tests.</param>
     /// <param name="durations">Past durations.</param>
+    /// <param name="workers">How many tests run at once.</param>
     /// <returns>The tests in start order.</returns>
-    public static IReadOnlyList<CommandItem> LongestFirst(IReadOnlyList<CommandItem> items, DurationStore durations)
+    public static IReadOnlyList<CommandItem> StartOrder(IReadOnlyList<CommandItem> items, DurationStore durations, int workers)
     {
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(durations);
-        return [.. items.OrderByDescending(i => durations.Entries.TryGetValue(i.Name, out var e) ? e.DurationMs : double.PositiveInfinity)];
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
+        var unknown = items.Where(i => !durations.Entries.ContainsKey(i.Name));
+        var known = items.Where(i => durations.Entries.ContainsKey(i.Name)).ToList();
+        var ms = known.Select(i => durations.Entries[i.Name].DurationMs).ToList();
+        var lanes = Balance(ms, workers);
+        var laneTime = new double[workers];
+        var start = new double[known.Count];
+        foreach (var index in LongestFirst(ms))
+        {
+            start[index] = laneTime[lanes[index]];
+            laneTime[lanes[index]] += ms[index];
+        }
+
+        return [.. unknown, .. Enumerable.Range(0, known.Count).OrderBy(i => start[i]).ThenByDescending(i => ms[i]).ThenBy(i => i).Select(i => known[i])];
     }
 
     /// <summary>
-    /// The tests of one shard. With durations known, tests are dealt longest first to the shard with
-    /// the least total time so far (unknown tests count as the mean), so shards finish together;
+    /// Splits weighted items into <paramref name="bins"/> with the heaviest bin as light as it can be found:
+    /// heaviest item first into the lightest bin, then, while it helps, the move or swap of items between the
+    /// heaviest bin and another that brings the two closest to even. Deterministic: the same weights in the same
+    /// order give the same split on every machine. The search is bounded, so large inputs keep the first split.
+    /// </summary>
+    /// <param name="weights">Each item's weight (a duration).</param>
+    /// <param name="bins">How many bins.</param>
+    /// <returns>Each item's bin, from 0.</returns>
+    internal static int[] Balance(IReadOnlyList<double> weights, int bins)
+    {
+        const long ComparisonBudget = 4_000_000;
+        var bin = new int[weights.Count];
+        var load = new double[bins];
+        foreach (var index in LongestFirst(weights))
+        {
+            var lightest = Array.IndexOf(load, load.Min());
+            bin[index] = lightest;
+            load[lightest] += weights[index];
+        }
+
+        var budget = ComparisonBudget;
+        while (budget > 0)
+        {
+            var heavy = Array.IndexOf(load, load.Max());
+            var members = Enumerable.Range(0, bins).Select(_ => new List<int>()).ToArray();
+            for (var i = 0; i < bin.Length; i++)
+            {
+                members[bin[i]].Add(i);
+            }
+
+            // The best change found: item a leaves the heavy bin for bin `to`, item b (if any, else -1) comes back.
+            var (peak, a, b, to) = (load[heavy], -1, -1, -1);
+            for (var other = 0; other < bins && budget > 0; other++)
+            {
+                if (other == heavy)
+                {
+                    continue;
+                }
+
+                foreach (var x in members[heavy])
+                {
+                    budget -= members[other].Count + 1;
+                    Consider(x, -1, weights[x], other);
+                    foreach (var y in members[other])
+                    {
+                        Consider(x, y, weights[x] - weights[y], other);
+                    }
+                }
+            }
+
+            if (a < 0)
+            {
+                break;
+            }
+
+            bin[a] = to;
+            load[heavy] -= weights[a];
+            load[to] += weights[a];
+            if (b >= 0)
+            {
+                bin[b] = heavy;
+                load[to] -= weights[b];
+                load[heavy] += weights[b];
+            }
+
+            void Consider(int x, int y, double moved, int other)
+            {
+                var newPeak = Math.Max(load[heavy] - moved, load[other] + moved);
+                if (moved > 0 && newPeak < peak - 1e-9)
+                {
+                    (peak, a, b, to) = (newPeak, x, y, other);
+                }
+            }
+        }
+
+        return bin;
+    }
+
+    private static IEnumerable<int> LongestFirst(IReadOnlyList<double> weights) =>
+        Enumerable.Range(0, weights.Count).OrderByDescending(i => weights[i]).ThenBy(i => i);
+
+    /// <summary>
+    /// The tests of one shard. With durations known, shards get totals as even as <see cref="Balance"/> can make
+    /// them (unknown tests count as the mean), so shards finish together;
     /// without any, by the stable key hash. Every machine computes the same split from the same file.
     /// </summary>
     /// <param name="items">All tests, in input order.</param>
@@ -37,18 +140,18 @@ public static class TestPlan
         }
 
         var mean = known.Average();
-        var totals = new double[shard.Count];
-        var mine = new HashSet<CommandItem>(ReferenceEqualityComparer.Instance);
-        foreach (var item in items
+        var dealt = items
             .Select(i => (Item: i, Ms: durations.Entries.TryGetValue(i.Name, out var e) ? e.DurationMs : mean))
             .OrderByDescending(p => p.Ms)
-            .ThenBy(p => p.Item.Name, StringComparer.Ordinal))
+            .ThenBy(p => p.Item.Name, StringComparer.Ordinal)
+            .ToList();
+        var bins = Balance([.. dealt.Select(p => p.Ms)], shard.Count);
+        var mine = new HashSet<CommandItem>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < dealt.Count; i++)
         {
-            var target = Array.IndexOf(totals, totals.Min());
-            totals[target] += item.Ms;
-            if (target == shard.Number - 1)
+            if (bins[i] == shard.Number - 1)
             {
-                mine.Add(item.Item);
+                mine.Add(dealt[i].Item);
             }
         }
 
