@@ -59,7 +59,9 @@ internal sealed class LineGrep(Regex regex, int maxMatches)
 
     private void SearchLiteral(ReadOnlySpan<byte> block, ReadOnlySpan<byte> literal)
     {
+        // Line numbers are only needed for the lines kept; once those are found, hits are just counted.
         var line = _linesBefore;
+        var counted = 0;
         var position = 0;
         while (position < block.Length)
         {
@@ -70,13 +72,14 @@ internal sealed class LineGrep(Regex regex, int maxMatches)
             }
 
             var index = position + hit;
-            line += block[position..index].Count((byte)'\n');
-            var lineStart = block[..index].LastIndexOf((byte)'\n') + 1;
             var lineLength = block[index..].IndexOf((byte)'\n');
             var lineEnd = lineLength < 0 ? block.Length : index + lineLength;
             MatchCount++;
             if (_matches.Count < maxMatches)
             {
+                line += block[counted..index].Count((byte)'\n');
+                counted = index;
+                var lineStart = block[..index].LastIndexOf((byte)'\n') + 1;
                 _matches.Add(new FileMatch(line + 1, Encoding.UTF8.GetString(block[lineStart..lineEnd]).TrimEnd('\r')));
             }
 
@@ -84,7 +87,10 @@ internal sealed class LineGrep(Regex regex, int maxMatches)
             position = lineEnd;
         }
 
-        _linesBefore += block.Count((byte)'\n');
+        if (_matches.Count < maxMatches)
+        {
+            _linesBefore += block.Count((byte)'\n');
+        }
     }
 
     private void Carry(ReadOnlySpan<byte> bytes)

@@ -80,16 +80,20 @@ public sealed class FileReaderTests
     }
 
     [Theory]
-    [InlineData("ERROR")]
-    [InlineData("ERR(OR)")]
-    public async Task Read_grep_counts_lines_and_numbers_them_across_buffer_boundaries(string pattern)
+    [InlineData("ERROR", 13)]
+    [InlineData("ERROR", 100)]
+    [InlineData("ERROR", 65536)]
+    [InlineData("ERR(OR)", 13)]
+    [InlineData("ERR(OR)", 100)]
+    [InlineData("ERR(OR)", 65536)]
+    public async Task Read_grep_counts_lines_and_numbers_them_across_buffer_boundaries(string pattern, int bufferSize)
     {
         using var temp = new TempDirectory();
         var lines = Enumerable.Range(1, 200).Select(i => i % 7 == 0 ? $"line {i} ERROR twice ERROR" : $"line {i} fine");
         var path = temp.Write("app.log", string.Join("\r\n", lines));
 
-        // A 13-byte buffer splits nearly every line across reads.
-        var result = await ReadAsync(path, new FileReadOptions { Grep = new Regex(pattern, RegexOptions.Multiline), MaxMatches = 3, BufferSize = 13 });
+        // A 13-byte buffer splits nearly every line across reads; 100 bytes hold a few lines; 64 KiB the whole file.
+        var result = await ReadAsync(path, new FileReadOptions { Grep = new Regex(pattern, RegexOptions.Multiline), MaxMatches = 3, BufferSize = bufferSize });
 
         Assert.Equal(28, result.MatchCount);
         Assert.Equal(
