@@ -140,7 +140,7 @@ internal static class InsertCommand
                 }
             }
 
-            var batch = new List<InsertRow>(options.BatchSize);
+            var batch = new InsertBatch(options.BatchSize);
             var stoppedForErrors = false;
             try
             {
@@ -162,11 +162,14 @@ internal static class InsertCommand
                         if (batch.Count >= options.BatchSize)
                         {
                             await load.WriteAsync(batch);
-                            batch = new List<InsertRow>(options.BatchSize);
+                            batch = new InsertBatch(options.BatchSize);
                         }
 
                         stoppedForErrors = options.MaxErrors is { } max && load.Totals(parseRejected).Rejected > max;
                     }
+
+                    // The batches that took rows of the block hold it; parse errors were rejected above.
+                    block.Release();
 
                     if (stoppedForErrors)
                     {

@@ -12,7 +12,7 @@ internal sealed class InsertLoad(Func<CancellationToken, Task<IInsertSink>> open
 {
     private readonly List<Inserter> _inserters = [];
     private readonly Lock _gate = new();
-    private readonly Channel<IReadOnlyList<InsertRow>> _queue = Channel.CreateBounded<IReadOnlyList<InsertRow>>(Math.Max(1, writers));
+    private readonly Channel<InsertBatch> _queue = Channel.CreateBounded<InsertBatch>(Math.Max(1, writers));
     private Task? _workers;
     private IInsertSink? _firstSink;
 
@@ -33,13 +33,15 @@ internal sealed class InsertLoad(Func<CancellationToken, Task<IInsertSink>> open
         }
     }
 
-    public async Task WriteAsync(IReadOnlyList<InsertRow> batch)
+    /// <summary>Writes the batch (the first at once, later ones through the queue) and then releases it.</summary>
+    public async Task WriteAsync(InsertBatch batch)
     {
         if (_workers is null)
         {
             _firstSink = await openSink(cancellationToken);
             var first = Track(new Inserter(_firstSink, options));
             await first.WriteAsync(batch, reject, cancellationToken);
+            batch.Release();
             _workers = Task.WhenAll(Enumerable.Range(0, writers).Select(i => WorkAsync(i == 0 ? first : null)));
             return;
         }
@@ -47,6 +49,10 @@ internal sealed class InsertLoad(Func<CancellationToken, Task<IInsertSink>> open
         if (batch.Count > 0)
         {
             await _queue.Writer.WriteAsync(batch, cancellationToken);
+        }
+        else
+        {
+            batch.Release();
         }
     }
 
@@ -84,6 +90,9 @@ internal sealed class InsertLoad(Func<CancellationToken, Task<IInsertSink>> open
                 }
 
                 await inserter.WriteAsync(batch, reject, cancellationToken);
+
+                // Only after a write that succeeded: a failed one may still be read while the load stops.
+                batch.Release();
             }
         }
         catch

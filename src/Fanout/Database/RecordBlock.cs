@@ -5,25 +5,22 @@ namespace Fanout.Database;
 /// <see cref="Cell"/>s in one array, text as ranges of the input's own bytes. A block is a handful of
 /// objects however many records it holds. Built by <see cref="RecordBlockBuilder"/>.
 /// </summary>
+/// <remarks>
+/// A block starts with one hold, its creator's. <see cref="Hold"/> and <see cref="Release"/> let a
+/// pipeline recycle its storage: once the last hold is released, the lists go back to be reused by a
+/// later block and this block (and every <see cref="InsertRow"/> of it) may no longer be read. A block
+/// that is never released is simply collected.
+/// </remarks>
 public sealed class RecordBlock
 {
-    private readonly List<long> _lines;
-    private readonly List<Cell> _texts;
-    private readonly List<int> _firstField;
-    private readonly List<int> _names;
-    private readonly List<Cell> _values;
-    private readonly List<string> _nameTable;
     private readonly Dictionary<int, string>? _errors;
+    private RecordBlockStorage? _storage;
+    private int _holds = 1;
 
-    internal RecordBlock(string source, List<long> lines, List<Cell> texts, List<int> firstField, List<int> names, List<Cell> values, List<string> nameTable, Dictionary<int, string>? errors)
+    internal RecordBlock(string source, RecordBlockStorage storage, Dictionary<int, string>? errors)
     {
         Source = source;
-        _lines = lines;
-        _texts = texts;
-        _firstField = firstField;
-        _names = names;
-        _values = values;
-        _nameTable = nameTable;
+        _storage = storage;
         _errors = errors;
     }
 
@@ -31,30 +28,62 @@ public sealed class RecordBlock
     public string Source { get; }
 
     /// <summary>How many records (including ones that failed to parse).</summary>
-    public int Count => _lines.Count;
+    public int Count => Storage.Lines.Count;
 
     /// <summary>How many fields all records have together.</summary>
-    public int FieldCount => _values.Count;
+    public int FieldCount => Storage.Values.Count;
 
     /// <summary>The distinct field names in this block; <see cref="InsertRow.NameId"/> indexes it.</summary>
-    public IReadOnlyList<string> Names => _nameTable;
+    public IReadOnlyList<string> Names => Storage.NameTable;
+
+    private RecordBlockStorage Storage => _storage ?? throw new ObjectDisposedException(nameof(RecordBlock), "the block was released and its storage reused");
 
     /// <summary>One record.</summary>
     /// <param name="index">From 0.</param>
     /// <returns>The record.</returns>
     public InsertRow this[int index] => (uint)index < (uint)Count ? new InsertRow(this, index) : throw new ArgumentOutOfRangeException(nameof(index));
 
-    internal long LineNumber(int record) => _lines[record];
+    /// <summary>Keeps the block readable until a matching <see cref="Release"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The block was already released.</exception>
+    public void Hold()
+    {
+        if (Interlocked.Increment(ref _holds) <= 1)
+        {
+            Interlocked.Decrement(ref _holds);
+            throw new ObjectDisposedException(nameof(RecordBlock), "the block was released and its storage reused");
+        }
+    }
 
-    internal Cell Text(int record) => _texts[record];
+    /// <summary>Gives up one hold; the last one recycles the block's storage.</summary>
+    /// <exception cref="InvalidOperationException">Released more often than held.</exception>
+    public void Release()
+    {
+        var left = Interlocked.Decrement(ref _holds);
+        if (left == 0)
+        {
+            Interlocked.Exchange(ref _storage, null)?.Return();
+        }
+        else if (left < 0)
+        {
+            throw new InvalidOperationException("a record block was released more often than it was held");
+        }
+    }
+
+    internal long LineNumber(int record) => Storage.Lines[record];
+
+    internal Cell Text(int record) => Storage.Texts[record];
 
     internal string? Error(int record) => _errors is not null && _errors.TryGetValue(record, out var reason) ? reason : null;
 
-    internal int FirstField(int record) => _firstField[record];
+    internal int FirstField(int record) => Storage.FirstField[record];
 
-    internal int EndField(int record) => record + 1 < _firstField.Count ? _firstField[record + 1] : _values.Count;
+    internal int EndField(int record)
+    {
+        var storage = Storage;
+        return record + 1 < storage.FirstField.Count ? storage.FirstField[record + 1] : storage.Values.Count;
+    }
 
-    internal int NameIdAt(int field) => _names[field];
+    internal int NameIdAt(int field) => Storage.Names[field];
 
-    internal Cell ValueAt(int field) => _values[field];
+    internal Cell ValueAt(int field) => Storage.Values[field];
 }

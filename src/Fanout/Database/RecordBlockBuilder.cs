@@ -9,12 +9,7 @@ namespace Fanout.Database;
 public sealed class RecordBlockBuilder(string source, int records = 0, int fields = 0)
 {
     private const int LinearNameSearch = 32;
-    private List<long> _lines = new(records);
-    private List<Cell> _texts = new(records);
-    private List<int> _firstField = new(records);
-    private List<int> _names = new(fields);
-    private List<Cell> _values = new(fields);
-    private List<string> _nameTable = [];
+    private RecordBlockStorage? _storage = RecordBlockStorage.Rent(records, fields);
     private List<byte[]> _nameBytes = [];
     private Dictionary<string, int>? _nameIndex;
     private Dictionary<int, string>? _errors;
@@ -22,16 +17,19 @@ public sealed class RecordBlockBuilder(string source, int records = 0, int field
     private int _spillUsed;
 
     /// <summary>How many records so far.</summary>
-    public int Count => _lines.Count;
+    public int Count => Storage.Lines.Count;
+
+    /// <summary>Where the records go: lists of a released block when there is one (see <see cref="RecordBlock.Release"/>).</summary>
+    private RecordBlockStorage Storage => _storage ??= RecordBlockStorage.Rent(0, 0);
 
     /// <summary>Starts a record.</summary>
     /// <param name="lineNumber">Its line in the source.</param>
     /// <param name="text">The record's input text.</param>
     public void StartRecord(long lineNumber, Cell text)
     {
-        _lines.Add(lineNumber);
-        _texts.Add(text);
-        _firstField.Add(_values.Count);
+        Storage.Lines.Add(lineNumber);
+        Storage.Texts.Add(text);
+        Storage.FirstField.Add(Storage.Values.Count);
     }
 
     /// <summary>Adds a field to the current record.</summary>
@@ -40,7 +38,7 @@ public sealed class RecordBlockBuilder(string source, int records = 0, int field
     public void AddField(string name, Cell value)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (_lines.Count == 0)
+        if (Storage.Lines.Count == 0)
         {
             throw new InvalidOperationException("StartRecord before AddField");
         }
@@ -52,9 +50,9 @@ public sealed class RecordBlockBuilder(string source, int records = 0, int field
     /// <param name="reason">Why.</param>
     public void Fail(string reason)
     {
-        var record = _lines.Count - 1;
-        _values.RemoveRange(_firstField[record], _values.Count - _firstField[record]);
-        _names.RemoveRange(_firstField[record], _names.Count - _firstField[record]);
+        var record = Storage.Lines.Count - 1;
+        Storage.Values.RemoveRange(Storage.FirstField[record], Storage.Values.Count - Storage.FirstField[record]);
+        Storage.Names.RemoveRange(Storage.FirstField[record], Storage.Names.Count - Storage.FirstField[record]);
         (_errors ??= [])[record] = reason;
     }
 
@@ -62,29 +60,29 @@ public sealed class RecordBlockBuilder(string source, int records = 0, int field
     /// <returns>The records so far.</returns>
     public RecordBlock Build()
     {
-        var block = new RecordBlock(source, _lines, _texts, _firstField, _names, _values, _nameTable, _errors);
-        (_lines, _texts, _firstField, _names, _values, _nameTable, _nameBytes, _nameIndex, _errors) = ([], [], [], [], [], [], [], null, null);
+        var block = new RecordBlock(source, Storage, _errors);
+        (_storage, _nameBytes, _nameIndex, _errors) = (null, [], null, null);
         (_spill, _spillUsed) = ([], 0);
         return block;
     }
 
     /// <summary>Where the next field will go; <see cref="RewindFields"/> drops the fields added after it.</summary>
-    internal int FieldMark => _values.Count;
+    internal int FieldMark => Storage.Values.Count;
 
     internal void RewindFields(int mark)
     {
-        _values.RemoveRange(mark, _values.Count - mark);
-        _names.RemoveRange(mark, _names.Count - mark);
+        Storage.Values.RemoveRange(mark, Storage.Values.Count - mark);
+        Storage.Names.RemoveRange(mark, Storage.Names.Count - mark);
     }
 
     internal void AddField(int nameId, Cell value)
     {
-        _names.Add(nameId);
-        _values.Add(value);
+        Storage.Names.Add(nameId);
+        Storage.Values.Add(value);
     }
 
     /// <summary>The name that usually comes next: the first for a record's first field, else the one after the last field's.</summary>
-    private int NextNameGuess => _names.Count > _firstField[^1] ? _names[^1] + 1 : 0;
+    private int NextNameGuess => Storage.Names.Count > Storage.FirstField[^1] ? Storage.Names[^1] + 1 : 0;
 
     /// <summary>The id of a field name given as UTF-8; records usually repeat one order of fields, so the next name is tried first.</summary>
     internal int NameId(ReadOnlySpan<byte> utf8)
@@ -112,7 +110,7 @@ public sealed class RecordBlockBuilder(string source, int records = 0, int field
     internal int NameId(string name)
     {
         var guess = NextNameGuess;
-        if (guess < _nameTable.Count && string.Equals(_nameTable[guess], name, StringComparison.Ordinal))
+        if (guess < Storage.NameTable.Count && string.Equals(Storage.NameTable[guess], name, StringComparison.Ordinal))
         {
             return guess;
         }
@@ -126,29 +124,29 @@ public sealed class RecordBlockBuilder(string source, int records = 0, int field
         }
         else
         {
-            var index = _nameTable.IndexOf(name);
+            var index = Storage.NameTable.IndexOf(name);
             if (index >= 0)
             {
                 return index;
             }
         }
 
-        _nameTable.Add(name);
+        Storage.NameTable.Add(name);
         _nameBytes.Add(Encoding.UTF8.GetBytes(name));
-        if (_nameIndex is null && _nameTable.Count > LinearNameSearch)
+        if (_nameIndex is null && Storage.NameTable.Count > LinearNameSearch)
         {
             _nameIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (var i = 0; i < _nameTable.Count; i++)
+            for (var i = 0; i < Storage.NameTable.Count; i++)
             {
-                _nameIndex.TryAdd(_nameTable[i], i);
+                _nameIndex.TryAdd(Storage.NameTable[i], i);
             }
         }
         else
         {
-            _nameIndex?.TryAdd(name, _nameTable.Count - 1);
+            _nameIndex?.TryAdd(name, Storage.NameTable.Count - 1);
         }
 
-        return _nameTable.Count - 1;
+        return Storage.NameTable.Count - 1;
     }
 
     /// <summary>Room for <paramref name="length"/> bytes of text that is not in the input as it stands (unescaped JSON strings, CSV cells).</summary>

@@ -25,7 +25,8 @@ public sealed class InsertCommandTests
         using var temp = new TempDirectory();
         temp.Write("rows.jsonl", Rows(100_000));
 
-        var first = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", "app.db", "--table", "rows", "--pk", "id"]);
+        // A batch size that cuts blocks of records in the middle: blocks are recycled once all their batches are written.
+        var first = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", "app.db", "--table", "rows", "--pk", "id", "--batch", "777"]);
         var again = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", "app.db", "--table", "rows", "--pk", "id", "--ignore"]);
 
         Assert.True(first.ExitCode == 0, first.ToString());
@@ -34,6 +35,7 @@ public sealed class InsertCommandTests
         Assert.Contains("inserted 0, updated 0, ignored 100000", again.Stderr, StringComparison.Ordinal);
         Assert.Equal(100_000, Scalar(temp.File("app.db"), "SELECT count(DISTINCT id) FROM rows"));
         Assert.Equal(100_000, Scalar(temp.File("app.db"), "SELECT count(*) FROM rows"));
+        Assert.Equal(100_000, Scalar(temp.File("app.db"), "SELECT count(*) FROM rows WHERE name = 'name ' || id AND score = id % 100 + 0.5 AND tag = 't' || (id % 7)"));
     }
 
     [Fact]

@@ -48,4 +48,31 @@ public sealed class RecordParserTests
         Assert.NotNull(row.Error);
         Assert.Equal(0, row.FieldCount);
     }
+
+    [Fact]
+    public void A_released_block_cannot_be_read_and_its_storage_serves_later_blocks_intact()
+    {
+        var first = RecordParser.ParseJson("a", "{\"x\":1,\"y\":\"one\"}\n{\"x\":2,\"y\":\"two\"}");
+        var batch = new InsertBatch();
+        batch.Add(first[1]);
+        first.Release();
+
+        // The batch still holds the block: its row stays readable.
+        Assert.Equal("x=Integer:2, y=Text:two", Describe(batch[0]));
+        batch.Release();
+
+        Assert.Throws<ObjectDisposedException>(() => first.Count);
+        Assert.Throws<ObjectDisposedException>(() => Describe(first[0]));
+        Assert.Throws<ObjectDisposedException>(first.Hold);
+        Assert.Throws<InvalidOperationException>(first.Release);
+
+        // Later blocks take the recycled lists and see none of the old records.
+        for (var i = 0; i < 20; i++)
+        {
+            var later = RecordParser.ParseJson("b", $"{{\"z\":{i}}}");
+            Assert.Equal(1, later.Count);
+            Assert.Equal($"z=Integer:{i}", Describe(later[0]));
+            later.Release();
+        }
+    }
 }
