@@ -140,7 +140,7 @@ internal static class InsertCommand
                 }
             }
 
-            var batch = new InsertBatch(options.BatchSize);
+            var batch = load.NewBatch();
             var stoppedForErrors = false;
             try
             {
@@ -162,7 +162,7 @@ internal static class InsertCommand
                         if (batch.Count >= options.BatchSize)
                         {
                             await load.WriteAsync(batch);
-                            batch = new InsertBatch(options.BatchSize);
+                            batch = load.NewBatch();
                         }
 
                         stoppedForErrors = options.MaxErrors is { } max && load.Totals(parseRejected).Rejected > max;

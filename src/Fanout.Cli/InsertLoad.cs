@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Fanout.Database;
 
@@ -12,6 +13,7 @@ internal sealed class InsertLoad(Func<CancellationToken, Task<IInsertSink>> open
 {
     private readonly List<Inserter> _inserters = [];
     private readonly Lock _gate = new();
+    private readonly ConcurrentQueue<InsertBatch> _spare = new();
     private readonly Channel<InsertBatch> _queue = Channel.CreateBounded<InsertBatch>(Math.Max(1, writers));
     private Task? _workers;
     private IInsertSink? _firstSink;
@@ -33,6 +35,9 @@ internal sealed class InsertLoad(Func<CancellationToken, Task<IInsertSink>> open
         }
     }
 
+    /// <summary>An empty batch: one written before, when there is one (a batch's row list is large enough to be costly to allocate).</summary>
+    public InsertBatch NewBatch() => _spare.TryDequeue(out var batch) ? batch : new InsertBatch(options.BatchSize);
+
     /// <summary>Writes the batch (the first at once, later ones through the queue) and then releases it.</summary>
     public async Task WriteAsync(InsertBatch batch)
     {
@@ -41,7 +46,7 @@ internal sealed class InsertLoad(Func<CancellationToken, Task<IInsertSink>> open
             _firstSink = await openSink(cancellationToken);
             var first = Track(new Inserter(_firstSink, options));
             await first.WriteAsync(batch, reject, cancellationToken);
-            batch.Release();
+            Recycle(batch);
             _workers = Task.WhenAll(Enumerable.Range(0, writers).Select(i => WorkAsync(i == 0 ? first : null)));
             return;
         }
@@ -52,7 +57,7 @@ internal sealed class InsertLoad(Func<CancellationToken, Task<IInsertSink>> open
         }
         else
         {
-            batch.Release();
+            Recycle(batch);
         }
     }
 
@@ -92,7 +97,7 @@ internal sealed class InsertLoad(Func<CancellationToken, Task<IInsertSink>> open
                 await inserter.WriteAsync(batch, reject, cancellationToken);
 
                 // Only after a write that succeeded: a failed one may still be read while the load stops.
-                batch.Release();
+                Recycle(batch);
             }
         }
         catch
@@ -108,6 +113,12 @@ internal sealed class InsertLoad(Func<CancellationToken, Task<IInsertSink>> open
                 await own.DisposeAsync();
             }
         }
+    }
+
+    private void Recycle(InsertBatch batch)
+    {
+        batch.Release();
+        _spare.Enqueue(batch);
     }
 
     private Inserter Track(Inserter inserter)

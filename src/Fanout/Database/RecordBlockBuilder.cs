@@ -66,6 +66,10 @@ public sealed class RecordBlockBuilder(string source, int records = 0, int field
         return block;
     }
 
+    /// <summary>Gives the block a buffer rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/> that its cells point into, to return when it is released.</summary>
+    /// <param name="buffer">The buffer.</param>
+    internal void OwnPooled(byte[] buffer) => Storage.PooledBuffers.Add(buffer);
+
     /// <summary>Where the next field will go; <see cref="RewindFields"/> drops the fields added after it.</summary>
     internal int FieldMark => Storage.Values.Count;
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 
 namespace Fanout.Database;
@@ -28,6 +29,9 @@ internal sealed class RecordBlockStorage
 
     public List<string> NameTable { get; } = [];
 
+    /// <summary>Input buffers rented from <see cref="ArrayPool{T}.Shared"/> that the cells point into; given back with the lists.</summary>
+    public List<byte[]> PooledBuffers { get; } = [];
+
     /// <summary>Empty lists with room for <paramref name="records"/> records of <paramref name="fields"/> fields in all.</summary>
     public static RecordBlockStorage Rent(int records, int fields)
     {
@@ -50,7 +54,7 @@ internal sealed class RecordBlockStorage
         return storage;
     }
 
-    /// <summary>Empties the lists (cells let go of the input they point into) and keeps them for the next block.</summary>
+    /// <summary>Empties the lists (cells let go of the input they point into), returns the input buffers and keeps the lists for the next block.</summary>
     public void Return()
     {
         Lines.Clear();
@@ -59,6 +63,12 @@ internal sealed class RecordBlockStorage
         Names.Clear();
         Values.Clear();
         NameTable.Clear();
+        foreach (var buffer in PooledBuffers)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        PooledBuffers.Clear();
         if (Interlocked.Increment(ref _freeCount) <= Kept)
         {
             Free.Enqueue(this);

@@ -15,7 +15,9 @@ public static class RecordParser
     /// <summary>
     /// The JSONL records of a chunk of lines, one per line that is not blank or a <c>#</c> comment. A
     /// line that is not a JSON object becomes a record with an <see cref="InsertRow.Error"/> naming why.
-    /// Strings without escapes stay in the chunk's buffer: no string is made per value or per line.
+    /// Strings without escapes stay in the chunk's buffer: no string is made per value or per line. A
+    /// <see cref="TextChunk.PooledBuffer"/> passes to the block, which returns it when released: parse such a
+    /// chunk once.
     /// </summary>
     /// <param name="chunk">Whole lines.</param>
     /// <returns>The records.</returns>
@@ -27,6 +29,12 @@ public static class RecordParser
         var lines = chunk.Span.Count((byte)'\n') + 1;
         var builder = new RecordBlockBuilder(chunk.Source, lines, lines * Math.Max(1, Volatile.Read(ref _fieldsPerRecord)));
         chunk.ForEachLine((builder, chunk.Bytes), static (state, number, start, length) => ParseLine(state.builder, state.Bytes, number, start, length));
+        if (chunk.PooledBuffer)
+        {
+            // The cells point into the chunk: its buffer goes back to the pool when the block is released.
+            builder.OwnPooled(chunk.Bytes);
+        }
+
         var block = builder.Build();
         if (block.Count > 0)
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -49,7 +50,8 @@ public static class InputReader
     /// <summary>
     /// Reads each source in turn as chunks of whole lines of raw bytes, for parsers that work on UTF-8
     /// directly (no string per line). A UTF-8 byte order mark is dropped; UTF-16 and UTF-32 input is an
-    /// error. No sources means standard input.
+    /// error. No sources means standard input. Chunk buffers are rented from <see cref="ArrayPool{T}.Shared"/>
+    /// (<see cref="TextChunk.PooledBuffer"/>): a consumer may give them back once nothing points into them.
     /// </summary>
     /// <param name="sources">File paths; <c>-</c> is standard input.</param>
     /// <param name="openStandardInput">Opens standard input when it is asked for.</param>
@@ -71,7 +73,7 @@ public static class InputReader
         {
             using var stream = Open(name, openStandardInput);
             var regularFile = stream.CanSeek;
-            var buffer = GC.AllocateUninitializedArray<byte>(chunkBytes);
+            var buffer = ArrayPool<byte>.Shared.Rent(chunkBytes);
             var filled = 0;
             long line = 1;
             var first = true;
@@ -80,7 +82,10 @@ public static class InputReader
                 if (filled == buffer.Length)
                 {
                     // One line longer than the buffer: grow until it fits.
-                    Array.Resize(ref buffer, buffer.Length * 2);
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, filled).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
                 }
 
                 var read = regularFile
@@ -98,7 +103,11 @@ public static class InputReader
                 {
                     if (filled > 0)
                     {
-                        yield return new TextChunk(name, line, buffer, filled);
+                        yield return new TextChunk(name, line, buffer, filled) { PooledBuffer = true };
+                    }
+                    else
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
                     }
 
                     break;
@@ -112,9 +121,9 @@ public static class InputReader
                     continue;
                 }
 
-                var next = GC.AllocateUninitializedArray<byte>(Math.Max(chunkBytes, filled - end + 1));
+                var next = ArrayPool<byte>.Shared.Rent(Math.Max(chunkBytes, filled - end + 1));
                 buffer.AsSpan(end, filled - end).CopyTo(next);
-                yield return new TextChunk(name, line, buffer, end);
+                yield return new TextChunk(name, line, buffer, end) { PooledBuffer = true };
                 line += buffer.AsSpan(0, end).Count((byte)'\n');
                 (buffer, filled) = (next, filled - end);
             }

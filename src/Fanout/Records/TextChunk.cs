@@ -7,6 +7,12 @@ namespace Fanout.Records;
 /// <param name="Length">How many bytes of <paramref name="Bytes"/> are input: whole lines, the last one with or without its line break.</param>
 public sealed record TextChunk(string Source, long FirstLine, byte[] Bytes, int Length)
 {
+    /// <summary>
+    /// Whether <see cref="Bytes"/> was rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/>: whoever ends up
+    /// owning the chunk may return it, once, when nothing points into it any more (or leave it to the collector).
+    /// </summary>
+    public bool PooledBuffer { get; init; }
+
     /// <summary>The input bytes.</summary>
     public ReadOnlySpan<byte> Span => Bytes.AsSpan(0, Length);
 
