@@ -41,7 +41,7 @@ t0=$(now); tr '\n' '\0' < sleeps.txt | xargs -0 -P "$J" -I{} sh -c {}; t1=$(now)
 printf '\nideal max(sum/%s, longest) = %s s\n' "$J" "$ideal"
 printf '%-44s %9s %9s\n' "tool (60 sleeps, -j $J)" "wall (s)" "x ideal"
 row() { printf '%-44s %9s %9s\n' "$1" "$2" "$(awk -v a="$2" -v b="$ideal" 'BEGIN { printf "%.3f", a / b }')"; }
-row "fanout test (durations known, longest first)" "$fanout_s"
+row "fanout test (durations known, planned lanes)" "$fanout_s"
 row "fanout test, the run only (from --stats)" "$fanout_run"
 row "parallel -j $J" "$parallel_s"
 row "xargs -P $J" "$xargs_s"
