@@ -47,7 +47,7 @@ internal static class TestCommand
         };
         var durationsPath = new Option<string>("--durations")
         {
-            Description = "Past durations and outcomes: longest tests start first, shards balance by time",
+            Description = "Past durations and outcomes: tests are planned in even lanes per worker, longest first, and shards balance by time",
             DefaultValueFactory = _ => Path.Combine(".fanout", "durations.json"),
         };
         var junit = new Option<string?>("--junit") { Description = "Write a JUnit XML report to FILE" };
