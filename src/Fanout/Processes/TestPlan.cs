@@ -11,7 +11,7 @@ public static class TestPlan
     /// <see cref="Balance"/> can make them, each lane longest first, and start in order of their planned start time:
     /// workers taking the next test as they free up then replay the plan, and a test that runs longer or shorter than
     /// last time only shifts who takes what next. Plain longest-first (what this gives with one worker) can leave one
-    /// worker a test behind the others: 60 tests of 0.1-2.0 s on 8 workers, 4.60 s planned instead of 4.51.
+    /// worker a test behind the others: tests of 3, 3, 2, 2, 2 s on two workers end at 7 s, the even lanes at 6 s.
     /// </summary>
     /// <param name="items">The tests.</param>
     /// <param name="durations">Past durations.</param>
