@@ -26,7 +26,7 @@ public static class RecordParser
         ArgumentNullException.ThrowIfNull(chunk);
         // Room for every line and as many fields per record as the last block had: growing the lists
         // (and copying them) cost more than filling them.
-        var lines = chunk.Span.Count((byte)'\n') + 1;
+        var lines = chunk.Newlines + 1;
         var builder = new RecordBlockBuilder(chunk.Source, lines, lines * Math.Max(1, Volatile.Read(ref _fieldsPerRecord)));
         chunk.ForEachLine((builder, chunk.Bytes), static (state, number, start, length) => ParseLine(state.builder, state.Bytes, number, start, length));
         if (chunk.PooledBuffer)
@@ -52,7 +52,7 @@ public static class RecordParser
     {
         ArgumentNullException.ThrowIfNull(text);
         var bytes = Encoding.UTF8.GetBytes(text);
-        return ParseJson(new TextChunk(source, 1, bytes, bytes.Length));
+        return ParseJson(new TextChunk(source, 1, bytes, bytes.Length, bytes.AsSpan().Count((byte)'\n')));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

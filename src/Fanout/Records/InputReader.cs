@@ -103,7 +103,7 @@ public static class InputReader
                 {
                     if (filled > 0)
                     {
-                        yield return new TextChunk(name, line, buffer, filled) { PooledBuffer = true };
+                        yield return new TextChunk(name, line, buffer, filled, buffer.AsSpan(0, filled).Count((byte)'\n')) { PooledBuffer = true };
                     }
                     else
                     {
@@ -123,8 +123,9 @@ public static class InputReader
 
                 var next = ArrayPool<byte>.Shared.Rent(Math.Max(chunkBytes, filled - end + 1));
                 buffer.AsSpan(end, filled - end).CopyTo(next);
-                yield return new TextChunk(name, line, buffer, end) { PooledBuffer = true };
-                line += buffer.AsSpan(0, end).Count((byte)'\n');
+                var newlines = buffer.AsSpan(0, end).Count((byte)'\n');
+                yield return new TextChunk(name, line, buffer, end, newlines) { PooledBuffer = true };
+                line += newlines;
                 (buffer, filled) = (next, filled - end);
             }
         }

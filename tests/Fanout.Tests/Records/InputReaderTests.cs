@@ -53,6 +53,7 @@ public sealed class InputReaderTests
         var lines = new List<InputLine>();
         await foreach (var chunk in InputReader.ReadChunksAsync(sources, stdin, chunkBytes))
         {
+            Assert.Equal(chunk.Span.Count((byte)'\n'), chunk.Newlines);
             chunk.ForEachLine(lines, (list, number, start, length) => list.Add(new InputLine(chunk.Source, number, Encoding.UTF8.GetString(chunk.Bytes, start, length))));
         }
 
