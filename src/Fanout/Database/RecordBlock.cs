@@ -13,6 +13,7 @@ namespace Fanout.Database;
 /// </remarks>
 public sealed class RecordBlock
 {
+    private const string ReleasedMessage = "the block was released and its storage reused";
     private readonly Dictionary<int, string>? _errors;
     private RecordBlockStorage? _storage;
     private int _holds = 1;
@@ -36,7 +37,7 @@ public sealed class RecordBlock
     /// <summary>The distinct field names in this block; <see cref="InsertRow.NameId"/> indexes it.</summary>
     public IReadOnlyList<string> Names => Storage.NameTable;
 
-    private RecordBlockStorage Storage => _storage ?? throw new ObjectDisposedException(nameof(RecordBlock), "the block was released and its storage reused");
+    private RecordBlockStorage Storage => _storage ?? throw new ObjectDisposedException(nameof(RecordBlock), ReleasedMessage);
 
     /// <summary>One record.</summary>
     /// <param name="index">From 0.</param>
@@ -50,7 +51,7 @@ public sealed class RecordBlock
         if (Interlocked.Increment(ref _holds) <= 1)
         {
             Interlocked.Decrement(ref _holds);
-            throw new ObjectDisposedException(nameof(RecordBlock), "the block was released and its storage reused");
+            throw new ObjectDisposedException(nameof(RecordBlock), ReleasedMessage);
         }
     }
 
