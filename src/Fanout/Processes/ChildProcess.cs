@@ -24,7 +24,6 @@ internal sealed class ChildProcess : IDisposable
     private const int SpawnSetSession = 0x80;
     private const int CloseOnExec = 0x80000;
     private const int Interrupted = 4;
-    private const int SignalKill = 9;
     private const int SignalStop = 19;
     private const int OpaqueBytes = 1024;
     private readonly TaskCompletionSource<int> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -95,7 +94,7 @@ internal sealed class ChildProcess : IDisposable
             Check(AttrInit(attributes), "posix_spawnattr_init");
             attributesReady = true;
             SigFillSet(defaults);
-            SigDelSet(defaults, SignalKill);
+            SigDelSet(defaults, ProcessGroup.SigKill);
             SigDelSet(defaults, SignalStop);
             SigEmptySet(mask);
             Check(AttrSetSigDefault(attributes, defaults), "posix_spawnattr_setsigdefault");
