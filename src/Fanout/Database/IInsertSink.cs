@@ -26,15 +26,15 @@ public interface IInsertSink : IAsyncDisposable
     Task AddColumnAsync(string table, string name, ColumnType type, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Writes rows in one transaction: all of them or none. Throws when any row fails (a constraint),
-    /// leaving the table as it was; the caller then splits the batch to find the bad rows.
+    /// Starts a transaction that rows are streamed into, batch after batch, until <see cref="IInsertTransaction.CommitAsync"/>.
+    /// Nothing is visible before the commit; a bad row anywhere loses the whole transaction (the caller then writes its
+    /// batches again in smaller transactions to find the bad rows).
     /// </summary>
     /// <param name="table">The table.</param>
     /// <param name="schema">The columns the values are in.</param>
-    /// <param name="rows">Values in column order, converted to the column types.</param>
     /// <param name="mode">What to do with existing keys.</param>
     /// <param name="primaryKey">The key columns, for upserts and ignores.</param>
-    /// <param name="cancellationToken">Cancels the write.</param>
-    /// <returns>Rows inserted, updated and ignored.</returns>
-    Task<(long Inserted, long Updated, long Ignored)> WriteAsync(string table, TableSchema schema, CellRows rows, InsertMode mode, IReadOnlyList<string> primaryKey, CancellationToken cancellationToken);
+    /// <param name="cancellationToken">Cancels the statements that start it.</param>
+    /// <returns>The open transaction; disposing it without a commit rolls it back.</returns>
+    Task<IInsertTransaction> BeginAsync(string table, TableSchema schema, InsertMode mode, IReadOnlyList<string> primaryKey, CancellationToken cancellationToken);
 }

@@ -32,6 +32,18 @@ public sealed class InsertBatch(int capacity = 0) : IReadOnlyList<InsertRow>
         _rows.Add(row);
     }
 
+    /// <summary>
+    /// Compacts the blocks only this batch holds (see <see cref="RecordBlock.TryCompact"/>): for a batch that is written
+    /// but kept in case its transaction fails, so that it costs little more than its raw input until then.
+    /// </summary>
+    public void Compact()
+    {
+        foreach (var block in _blocks)
+        {
+            block.TryCompact();
+        }
+    }
+
     /// <summary>Empties the batch and releases its blocks: call once its rows are written and no longer read.</summary>
     public void Release()
     {

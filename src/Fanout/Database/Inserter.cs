@@ -4,93 +4,252 @@ using System.Data.Common;
 namespace Fanout.Database;
 
 /// <summary>
-/// Loads batches of records into a table through a sink: creates the table from the first batch,
-/// checks and converts every row, writes each batch in one transaction, and when a batch fails
-/// splits it in halves until the bad rows are isolated, so one bad row never takes good ones down.
+/// Loads batches of records into a table through a sink: creates the table from the first batch, checks and
+/// converts every row, and streams batches into one open transaction until it holds <see cref="InsertOptions.BatchSize"/>
+/// rows, then commits. When a transaction fails, its batches are written again one by one, and a batch that fails
+/// alone is split in halves until the bad rows are isolated, so one bad row never takes good ones down.
 /// </summary>
+/// <remarks>
+/// The caller keeps every batch it added readable until the inserter says it is finished (the count
+/// <see cref="AddAsync"/> and <see cref="CommitAsync"/> return): a failed transaction reads its batches again.
+/// </remarks>
 public sealed class Inserter(IInsertSink sink, InsertOptions options)
 {
+    // The open transaction's batches, in the order added, and the records conversion rejected from them: reported
+    // once the transaction commits, or again by the batch-by-batch rewrite when it fails, never twice.
+    private readonly List<IReadOnlyList<InsertRow>> _pending = [];
+    private readonly List<RejectedRow> _pendingRejects = [];
     private TableSchema? _schema;
+    private bool _tableRead;
+    private IInsertTransaction? _open;
+    private int _openRows;
 
-    /// <summary>Counts so far.</summary>
+    /// <summary>Counts so far (rows count once their transaction commits).</summary>
     public InsertTotals Totals { get; } = new();
 
-    /// <summary>Writes one batch; rejected rows go to <paramref name="reject"/>.</summary>
+    /// <summary>
+    /// Reads the table's columns (if it exists) ahead of the first batch, so the database can answer while the first
+    /// records are parsed. Optional: the first batch reads them otherwise.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>A task for the query.</returns>
+    public async Task ReadTableAsync(CancellationToken cancellationToken)
+    {
+        if (!_tableRead)
+        {
+            _schema = await sink.ReadSchemaAsync(options.Table, cancellationToken).ConfigureAwait(false);
+            _tableRead = true;
+        }
+    }
+
+    /// <summary>Writes one batch, and any added before it, and commits.</summary>
     /// <param name="batch">The records (ones that failed to parse are rejected with their reason).</param>
     /// <param name="reject">Receives each rejected record.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task for the write.</returns>
     public async Task WriteAsync(IReadOnlyList<InsertRow> batch, Action<RejectedRow> reject, CancellationToken cancellationToken)
     {
+        await AddAsync(batch, reject, cancellationToken).ConfigureAwait(false);
+        await CommitAsync(reject, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Streams a batch into the open transaction (starting one), and commits when it holds
+    /// <see cref="InsertOptions.BatchSize"/> rows.
+    /// </summary>
+    /// <param name="batch">The records (ones that failed to parse are rejected with their reason); read until finished.</param>
+    /// <param name="reject">Receives each rejected record.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>How many of the batches added so far this call finished (written or rejected, no longer read), oldest first.</returns>
+    public async Task<int> AddAsync(IReadOnlyList<InsertRow> batch, Action<RejectedRow> reject, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(reject);
         var schema = _schema ??= await PrepareTableAsync(batch, cancellationToken).ConfigureAwait(false);
-        if (options.Alter)
+        var finished = 0;
+        if (options.Alter && TableSchema.Infer(batch, name => !schema.Contains(name)) is { Columns.Count: > 0 } added)
         {
-            await AddNewColumnsAsync(schema, batch, cancellationToken).ConfigureAwait(false);
+            // The open transaction's rows are in the old columns, and PostgreSQL cannot alter a table mid-COPY.
+            finished = await CommitAsync(reject, cancellationToken).ConfigureAwait(false);
+            foreach (var (name, type) in added.Columns)
+            {
+                await sink.AddColumnAsync(options.Table, name, type, cancellationToken).ConfigureAwait(false);
+                schema.Add(name, type);
+            }
         }
 
-        // Every row's values, converted, in one pooled array: no object per row or per value.
+        _pending.Add(batch);
+        _openRows += batch.Count;
         var columns = schema.Columns.Count;
         var cells = ArrayPool<Cell>.Shared.Rent(Math.Max(1, batch.Count * columns));
-        var good = ArrayPool<InsertRow>.Shared.Rent(Math.Max(1, batch.Count));
         try
         {
-            var count = 0;
-            foreach (var row in batch)
-            {
-                string? reason = row.Error;
-                if (reason is null && schema.Convert(row, cells.AsSpan(count * columns, columns), out reason))
-                {
-                    good[count++] = row;
-                }
-                else
-                {
-                    Reject(row, reason!, reject);
-                }
-            }
-
-            await WriteSplittingAsync(schema, new CellRows(cells, columns, count), good, 0, reject, cancellationToken).ConfigureAwait(false);
+            var count = Convert(schema, batch, cells, null, _pendingRejects.Add);
+            _open ??= await sink.BeginAsync(options.Table, schema, options.Mode, options.PrimaryKey, cancellationToken).ConfigureAwait(false);
+            await _open.WriteAsync(new CellRows(cells, columns, count), cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return finished + await RewriteAsync(reject, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             // Cleared, so the pool does not keep the batch's text buffers alive.
             ArrayPool<Cell>.Shared.Return(cells, clearArray: true);
-            ArrayPool<InsertRow>.Shared.Return(good, clearArray: true);
         }
+
+        return finished + (_openRows >= options.BatchSize ? await CommitAsync(reject, cancellationToken).ConfigureAwait(false) : 0);
     }
 
-    private async Task WriteSplittingAsync(TableSchema schema, CellRows rows, InsertRow[] good, int offset, Action<RejectedRow> reject, CancellationToken cancellationToken)
+    /// <summary>Commits the open transaction, if any.</summary>
+    /// <param name="reject">Receives each rejected record.</param>
+    /// <param name="cancellationToken">Cancels the commit.</param>
+    /// <returns>How many batches this finished: all those added and not yet finished.</returns>
+    public async Task<int> CommitAsync(Action<RejectedRow> reject, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reject);
+        if (_open is { } open)
+        {
+            _open = null;
+            var failed = false;
+            await using (open.ConfigureAwait(false))
+            {
+                try
+                {
+                    var (inserted, updated, ignored) = await open.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    Totals.Inserted += inserted;
+                    Totals.Updated += updated;
+                    Totals.Ignored += ignored;
+                }
+                catch (DbException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    failed = true;
+                }
+            }
+
+            if (failed)
+            {
+                return await RewriteAsync(reject, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        foreach (var rejected in _pendingRejects)
+        {
+            Reject(rejected, reject);
+        }
+
+        var finished = _pending.Count;
+        _pending.Clear();
+        _pendingRejects.Clear();
+        _openRows = 0;
+        return finished;
+    }
+
+    /// <summary>The open transaction failed: writes its batches again, each in a transaction of its own.</summary>
+    private async Task<int> RewriteAsync(Action<RejectedRow> reject, CancellationToken cancellationToken)
+    {
+        if (_open is { } open)
+        {
+            _open = null;
+            await open.DisposeAsync().ConfigureAwait(false);
+        }
+
+        var batches = _pending.ToArray();
+        _pending.Clear();
+        _pendingRejects.Clear();
+        _openRows = 0;
+        var schema = _schema!;
+        var columns = schema.Columns.Count;
+        foreach (var batch in batches)
+        {
+            var cells = ArrayPool<Cell>.Shared.Rent(Math.Max(1, batch.Count * columns));
+            var good = ArrayPool<InsertRow>.Shared.Rent(Math.Max(1, batch.Count));
+            try
+            {
+                var count = Convert(schema, batch, cells, good, rejected => Reject(rejected, reject));
+
+                // A transaction of this one batch has failed already: straight to its halves.
+                await WriteSplittingAsync(schema, new CellRows(cells, columns, count), good, 0, failed: batches.Length == 1, reject, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<Cell>.Shared.Return(cells, clearArray: true);
+                ArrayPool<InsertRow>.Shared.Return(good, clearArray: true);
+            }
+        }
+
+        return batches.Length;
+    }
+
+    /// <summary>Converts a batch's rows into <paramref name="cells"/>, every row's values in one pooled array (no object per row or value).</summary>
+    /// <returns>How many rows converted; the others went to <paramref name="rejected"/>.</returns>
+    private static int Convert(TableSchema schema, IReadOnlyList<InsertRow> batch, Cell[] cells, InsertRow[]? good, Action<RejectedRow> rejected)
+    {
+        var columns = schema.Columns.Count;
+        var count = 0;
+        foreach (var row in batch)
+        {
+            string? reason = row.Error;
+            if (reason is null && schema.Convert(row, cells.AsSpan(count * columns, columns), out reason))
+            {
+                if (good is not null)
+                {
+                    good[count] = row;
+                }
+
+                count++;
+            }
+            else
+            {
+                rejected(new RejectedRow(row.Location, row.Text, reason!));
+            }
+        }
+
+        return count;
+    }
+
+    private async Task WriteSplittingAsync(TableSchema schema, CellRows rows, InsertRow[] good, int offset, bool failed, Action<RejectedRow> reject, CancellationToken cancellationToken)
     {
         if (rows.Count == 0)
         {
             return;
         }
 
-        try
+        // One row is written even when known to fail: its error is the reason to report.
+        if (!failed || rows.Count == 1)
         {
-            var (inserted, updated, ignored) = await sink.WriteAsync(options.Table, schema, rows, options.Mode, options.PrimaryKey, cancellationToken).ConfigureAwait(false);
-            Totals.Inserted += inserted;
-            Totals.Updated += updated;
-            Totals.Ignored += ignored;
-        }
-        catch (DbException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            if (rows.Count == 1)
+            try
             {
-                Reject(good[offset], Engine.WorkError.Flatten(ex.Message), reject);
-                return;
+                var transaction = await sink.BeginAsync(options.Table, schema, options.Mode, options.PrimaryKey, cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    await transaction.WriteAsync(rows, cancellationToken).ConfigureAwait(false);
+                    var (inserted, updated, ignored) = await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    Totals.Inserted += inserted;
+                    Totals.Updated += updated;
+                    Totals.Ignored += ignored;
+                    return;
+                }
             }
-
-            var half = rows.Count / 2;
-            await WriteSplittingAsync(schema, rows.Slice(0, half), good, offset, reject, cancellationToken).ConfigureAwait(false);
-            await WriteSplittingAsync(schema, rows.Slice(half, rows.Count - half), good, offset + half, reject, cancellationToken).ConfigureAwait(false);
+            catch (DbException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (rows.Count == 1)
+                {
+                    Reject(new RejectedRow(good[offset].Location, good[offset].Text, Engine.WorkError.Flatten(ex.Message)), reject);
+                    return;
+                }
+            }
         }
+
+        var half = rows.Count / 2;
+        await WriteSplittingAsync(schema, rows.Slice(0, half), good, offset, failed: false, reject, cancellationToken).ConfigureAwait(false);
+        await WriteSplittingAsync(schema, rows.Slice(half, rows.Count - half), good, offset + half, failed: false, reject, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<TableSchema> PrepareTableAsync(IReadOnlyList<InsertRow> firstBatch, CancellationToken cancellationToken)
     {
-        if (await sink.ReadSchemaAsync(options.Table, cancellationToken).ConfigureAwait(false) is { } existing)
+        await ReadTableAsync(cancellationToken).ConfigureAwait(false);
+        if (_schema is { } existing)
         {
             return existing;
         }
@@ -106,19 +265,9 @@ public sealed class Inserter(IInsertSink sink, InsertOptions options)
         return inferred;
     }
 
-    private async Task AddNewColumnsAsync(TableSchema schema, IReadOnlyList<InsertRow> batch, CancellationToken cancellationToken)
-    {
-        var added = TableSchema.Infer(batch, name => !schema.Contains(name));
-        foreach (var (name, type) in added.Columns)
-        {
-            await sink.AddColumnAsync(options.Table, name, type, cancellationToken).ConfigureAwait(false);
-            schema.Add(name, type);
-        }
-    }
-
-    private void Reject(InsertRow row, string reason, Action<RejectedRow> reject)
+    private void Reject(RejectedRow row, Action<RejectedRow> reject)
     {
         Totals.Rejected++;
-        reject(new RejectedRow(row.Location, row.Text, reason));
+        reject(row);
     }
 }

@@ -3,9 +3,9 @@ using Npgsql;
 namespace Fanout.Database;
 
 /// <summary>
-/// PostgreSQL through COPY (text format, encoded from the cells), the fastest way in. Plain inserts COPY straight into the table;
-/// upserts and ignores COPY into a temporary staging table and then <c>INSERT ... ON CONFLICT</c>.
-/// Each batch is one transaction. One sink is one connection; a load opens several for parallel COPY.
+/// PostgreSQL through COPY (text format, encoded from the cells), the fastest way in: each transaction streams its
+/// rows through one COPY (see <see cref="PostgresInsertTransaction"/>). One sink is one connection; a load opens
+/// several for parallel COPY.
 /// </summary>
 public sealed class PostgresSink : IInsertSink
 {
@@ -91,73 +91,15 @@ public sealed class PostgresSink : IInsertSink
         ExecuteAsync($"ALTER TABLE {SqlNames.Quote(table)} ADD COLUMN IF NOT EXISTS {SqlNames.Quote(name)} {Declared(type)}", cancellationToken);
 
     /// <inheritdoc/>
-    public async Task<(long Inserted, long Updated, long Ignored)> WriteAsync(string table, TableSchema schema, CellRows rows, InsertMode mode, IReadOnlyList<string> primaryKey, CancellationToken cancellationToken)
+    public async Task<IInsertTransaction> BeginAsync(string table, TableSchema schema, InsertMode mode, IReadOnlyList<string> primaryKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(primaryKey);
-        var columnList = string.Join(", ", schema.Columns.Select(c => SqlNames.Quote(c.Key)));
-        await using var transaction = await _connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (mode == InsertMode.Insert)
-        {
-            await CopyAsync($"COPY {SqlNames.Quote(table)} ({columnList}) FROM STDIN", rows, cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return (rows.Count, 0, 0);
-        }
-
-        await ExecuteAsync($"CREATE TEMP TABLE fanout_staging (LIKE {SqlNames.Quote(table)} INCLUDING DEFAULTS) ON COMMIT DROP", cancellationToken).ConfigureAwait(false);
-        // The staging table has no constraints: a NOT NULL or type problem surfaces in the INSERT below instead.
-        await CopyAsync($"COPY fanout_staging ({columnList}) FROM STDIN", rows, cancellationToken).ConfigureAwait(false);
-        var target = primaryKey.Count == 0 ? string.Empty : $"({string.Join(", ", primaryKey.Select(SqlNames.Quote))})";
-        var updatable = schema.Columns.Select(c => c.Key).Where(c => !primaryKey.Contains(c)).ToList();
-        var action = mode == InsertMode.Upsert && updatable.Count > 0
-            ? $"DO UPDATE SET {string.Join(", ", updatable.Select(c => $"{SqlNames.Quote(c)} = EXCLUDED.{SqlNames.Quote(c)}"))}"
-            : "DO NOTHING";
-        long inserted = 0, updated = 0;
-        await using (var command = new NpgsqlCommand($"INSERT INTO {SqlNames.Quote(table)} ({columnList}) SELECT {columnList} FROM fanout_staging ON CONFLICT {target} {action} RETURNING (xmax = 0)", _connection, transaction))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            // xmax is 0 for a freshly inserted row version and set for one an ON CONFLICT UPDATE wrote.
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                if (reader.GetBoolean(0))
-                {
-                    inserted++;
-                }
-                else
-                {
-                    updated++;
-                }
-            }
-        }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return (inserted, updated, rows.Count - inserted - updated);
+        return await PostgresInsertTransaction.BeginAsync(_connection, table, schema, mode, primaryKey, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync() => await _connection.DisposeAsync().ConfigureAwait(false);
-
-    private async Task CopyAsync(string copy, CellRows rows, CancellationToken cancellationToken)
-    {
-        // Npgsql's text import is a StreamWriter over the raw COPY stream: the encoder writes UTF-8 to
-        // that stream directly, with no string per value (the binary importer cost more per value than
-        // the server spent storing it). Disposing the writer completes the COPY; Cancel abandons it.
-        var writer = (NpgsqlCopyTextWriter)await _connection.BeginTextImportAsync(copy, cancellationToken).ConfigureAwait(false);
-        await using (writer.ConfigureAwait(false))
-        {
-            try
-            {
-                using var encoder = new CopyTextEncoder(writer.BaseStream);
-                encoder.Write(rows, cancellationToken);
-                encoder.Flush();
-            }
-            catch
-            {
-                await writer.CancelAsync().ConfigureAwait(false);
-                throw;
-            }
-        }
-    }
 
     private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
     {

@@ -10,12 +10,18 @@ namespace Fanout.Database;
 /// pipeline recycle its storage: once the last hold is released, the lists go back to be reused by a
 /// later block and this block (and every <see cref="InsertRow"/> of it) may no longer be read. A block
 /// that is never released is simply collected.
+/// <para>
+/// A block parsed from a chunk of JSONL keeps the chunk, so its one holder can <see cref="TryCompact"/> it: the
+/// parsed lists go back to be reused and the block parses its chunk again, the same way, if it is read again.
+/// </para>
 /// </remarks>
 public sealed class RecordBlock
 {
     private const string ReleasedMessage = "the block was released and its storage reused";
     private readonly Dictionary<int, string>? _errors;
     private RecordBlockStorage? _storage;
+    private Records.TextChunk? _chunk;
+    private bool _compacted;
     private int _holds = 1;
 
     internal RecordBlock(string source, RecordBlockStorage storage, Dictionary<int, string>? errors)
@@ -37,7 +43,7 @@ public sealed class RecordBlock
     /// <summary>The distinct field names in this block; <see cref="InsertRow.NameId"/> indexes it.</summary>
     public IReadOnlyList<string> Names => Storage.NameTable;
 
-    private RecordBlockStorage Storage => _storage ?? throw new ObjectDisposedException(nameof(RecordBlock), ReleasedMessage);
+    private RecordBlockStorage Storage => _storage ?? Restore();
 
     /// <summary>One record.</summary>
     /// <param name="index">From 0.</param>
@@ -63,12 +69,64 @@ public sealed class RecordBlock
         if (left == 0)
         {
             Interlocked.Exchange(ref _storage, null)?.Return();
+            if (_compacted && _chunk is { PooledBuffer: true } chunk)
+            {
+                // Compacted, the block owned the chunk's buffer by itself.
+                System.Buffers.ArrayPool<byte>.Shared.Return(chunk.Bytes);
+            }
+
+            _chunk = null;
         }
         else if (left < 0)
         {
             throw new InvalidOperationException("a record block was released more often than it was held");
         }
     }
+
+    /// <summary>
+    /// Gives the parsed lists back to be reused, keeping only the raw chunk they were parsed from, when the caller
+    /// holds the block alone (no one else can be reading it) and it came from a chunk of JSONL. Reading the block
+    /// afterwards parses the chunk again, to the same records. For rows kept only in case they are needed again.
+    /// </summary>
+    /// <returns>Whether the block was compacted.</returns>
+    internal bool TryCompact()
+    {
+        if (_chunk is not { } chunk || _storage is not { } storage || Volatile.Read(ref _holds) != 1)
+        {
+            return false;
+        }
+
+        _storage = null;
+        _compacted = true;
+        if (chunk.PooledBuffer)
+        {
+            // The buffer stays with the block: the lists go back without it.
+            storage.PooledBuffers.Remove(chunk.Bytes);
+        }
+
+        storage.Return();
+        return true;
+    }
+
+    /// <summary>Remembers the chunk the block was parsed from, so that it can be compacted.</summary>
+    internal void KeepChunk(Records.TextChunk chunk) => _chunk = chunk;
+
+    private RecordBlockStorage Restore()
+    {
+        if (!_compacted || _chunk is not { } chunk)
+        {
+            throw new ObjectDisposedException(nameof(RecordBlock), ReleasedMessage);
+        }
+
+        // Parsing is deterministic: the same records, fields and errors at the same indexes.
+        var again = RecordParser.ParseJson(chunk);
+        _storage = again.Detach();
+        _compacted = false;
+        return _storage;
+    }
+
+    /// <summary>Takes the storage from a block nobody else has seen (a parse made to restore another).</summary>
+    private RecordBlockStorage Detach() => Interlocked.Exchange(ref _storage, null)!;
 
     internal long LineNumber(int record) => Storage.Lines[record];
 

@@ -36,6 +36,7 @@ public static class RecordParser
         }
 
         var block = builder.Build();
+        block.KeepChunk(chunk);
         if (block.Count > 0)
         {
             Volatile.Write(ref _fieldsPerRecord, (block.FieldCount + block.Count - 1) / block.Count);

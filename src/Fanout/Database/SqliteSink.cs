@@ -59,29 +59,11 @@ public sealed class SqliteSink : IInsertSink
         ExecuteAsync($"ALTER TABLE {SqlNames.Quote(table)} ADD COLUMN {SqlNames.Quote(name)} {Declared(type)}", cancellationToken);
 
     /// <inheritdoc/>
-    public async Task<(long Inserted, long Updated, long Ignored)> WriteAsync(string table, TableSchema schema, CellRows rows, InsertMode mode, IReadOnlyList<string> primaryKey, CancellationToken cancellationToken)
+    public Task<IInsertTransaction> BeginAsync(string table, TableSchema schema, InsertMode mode, IReadOnlyList<string> primaryKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(primaryKey);
-        var names = schema.Columns.Select(c => c.Key).ToList();
-        // ON CONFLICT DO NOTHING covers key conflicts only; OR IGNORE would also hide NOT NULL and CHECK failures.
-        var insertSql = $"INSERT INTO {SqlNames.Quote(table)} ({string.Join(", ", names.Select(SqlNames.Quote))}) VALUES ({string.Join(", ", names.Select((_, i) => "?" + (i + 1)))}){(mode == InsertMode.Insert ? string.Empty : " ON CONFLICT DO NOTHING")}";
-        var updatable = names.Where(n => !primaryKey.Contains(n)).ToList();
-        var updateSql = mode == InsertMode.Upsert && updatable.Count > 0
-            ? $"UPDATE {SqlNames.Quote(table)} SET {string.Join(", ", updatable.Select(n => $"{SqlNames.Quote(n)} = ?{names.IndexOf(n) + 1}"))} WHERE {string.Join(" AND ", primaryKey.Select(k => $"{SqlNames.Quote(k)} = ?{names.IndexOf(k) + 1}"))}"
-            : null;
-        using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var counts = Write(rows, insertSql, updateSql, cancellationToken);
-            transaction.Commit();
-            return counts;
-        }
-        catch
-        {
-            transaction.Rollback();
-            throw;
-        }
+        return Task.FromResult<IInsertTransaction>(SqliteInsertTransaction.Begin(_connection, table, schema, mode, primaryKey));
     }
 
     /// <inheritdoc/>
@@ -92,81 +74,6 @@ public sealed class SqliteSink : IInsertSink
     /// as UTF-8 bytes) with SQLitePCLRaw: Microsoft.Data.Sqlite's parameters box every value and
     /// resolve each name again at every execution.
     /// </summary>
-    private (long Inserted, long Updated, long Ignored) Write(CellRows rows, string insertSql, string? updateSql, CancellationToken cancellationToken)
-    {
-        var db = _connection.Handle!;
-        using var insert = Prepare(db, insertSql);
-        using var update = updateSql is null ? null : Prepare(db, updateSql);
-        long inserted = 0, updated = 0, ignored = 0;
-        for (var r = 0; r < rows.Count; r++)
-        {
-            if ((r & 1023) == 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            var row = rows[r];
-            if (Execute(db, insert, row) > 0)
-            {
-                inserted++;
-            }
-            else if (update is not null)
-            {
-                Execute(db, update, row);
-                updated++;
-            }
-            else
-            {
-                ignored++;
-            }
-        }
-
-        return (inserted, updated, ignored);
-    }
-
-    private static sqlite3_stmt Prepare(sqlite3 db, string sql)
-    {
-        var rc = raw.sqlite3_prepare_v2(db, sql, out var statement);
-        SqliteException.ThrowExceptionForRC(rc, db);
-        return statement;
-    }
-
-    /// <summary>Binds the row, runs the statement and returns how many rows it changed.</summary>
-    private static int Execute(sqlite3 db, sqlite3_stmt statement, ReadOnlySpan<Cell> row)
-    {
-        for (var i = 0; i < row.Length; i++)
-        {
-            var cell = row[i];
-            var rc = cell.Kind switch
-            {
-                CellKind.Integer => raw.sqlite3_bind_int64(statement, i + 1, cell.Integer),
-                CellKind.Real => raw.sqlite3_bind_double(statement, i + 1, cell.Real),
-                CellKind.Boolean => raw.sqlite3_bind_int64(statement, i + 1, cell.Boolean ? 1 : 0),
-                // An empty span is a null pointer, which SQLite binds as NULL; an empty string is not NULL.
-                CellKind.Text or CellKind.Json when cell.Utf8.IsEmpty => raw.sqlite3_bind_text(statement, i + 1, string.Empty),
-                CellKind.Text or CellKind.Json => raw.sqlite3_bind_text(statement, i + 1, cell.Utf8),
-                _ => raw.sqlite3_bind_null(statement, i + 1),
-            };
-            SqliteException.ThrowExceptionForRC(rc, db);
-        }
-
-        try
-        {
-            var step = raw.sqlite3_step(statement);
-            if (step != raw.SQLITE_DONE)
-            {
-                // Before the reset, while the message is this step's.
-                SqliteException.ThrowExceptionForRC(step, db);
-            }
-
-            return raw.sqlite3_changes(db);
-        }
-        finally
-        {
-            raw.sqlite3_reset(statement);
-        }
-    }
-
     private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
     {
         using var command = _connection.CreateCommand();
