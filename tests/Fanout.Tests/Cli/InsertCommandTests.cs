@@ -111,6 +111,26 @@ public sealed class InsertCommandTests
         Assert.Equal(3, Scalar(temp.File("app.db"), "SELECT count(*) FROM t"));
     }
 
+    [Fact]
+    public async Task A_failed_transaction_of_several_batches_is_written_again_keeping_its_good_rows()
+    {
+        using var temp = new TempDirectory();
+
+        // Transactions of 25,000 rows stream as batches of 8,334: the duplicate key fails the first transaction,
+        // whose batches are then written again one by one; the line with a wrong type is rejected once.
+        var lines = Rows(30_000).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines[11_999] = "{\"id\":\"twelve thousand\",\"name\":\"x\",\"score\":1.5,\"tag\":\"t\"}";
+        lines[19_999] = "{\"id\":5,\"name\":\"duplicate\",\"score\":1.5,\"tag\":\"t\"}";
+        temp.Write("rows.jsonl", string.Join('\n', lines) + "\n");
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", "app.db", "--table", "rows", "--pk", "id", "--batch", "25000", "--rejects", "rejects.jsonl"]);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("inserted 29998, updated 0, ignored 0, rejected 2", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(["rows.jsonl:12000", "rows.jsonl:20000"], File.ReadAllLines(temp.File("rejects.jsonl")).Select(l => TestServer.ParseJson(l).GetProperty("location").GetString()).Order());
+        Assert.Equal(29_998, Scalar(temp.File("app.db"), "SELECT count(*) FROM rows WHERE name = 'name ' || id AND score = id % 100 + 0.5 AND tag = 't' || (id % 7)"));
+    }
+
     private static long SafeCount(string db)
     {
         try

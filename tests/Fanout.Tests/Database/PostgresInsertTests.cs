@@ -69,6 +69,33 @@ public sealed class PostgresInsertTests(PostgresServer server)
         Assert.Equal(["rows.jsonl:120", "rows.jsonl:50"], rejects.Select(r => r.GetProperty("location").GetString()).Order(StringComparer.Ordinal));
     }
 
+    [Theory]
+    [InlineData("1")]
+    [InlineData("2")]
+    public async Task A_transaction_failing_at_its_commit_is_written_again_keeping_its_good_rows(string writers)
+    {
+        using var temp = new TempDirectory();
+        var table = Table();
+
+        // PostgreSQL reports the duplicate key only when the COPY ends, at the commit: the transaction's batches (all
+        // but the last compacted to their raw lines by then) are parsed again and written one by one.
+        var lines = Enumerable.Range(1, 30_000).Select(i => i switch
+        {
+            12_000 => "{\"id\":\"twelve thousand\",\"name\":\"x\"}",
+            20_000 => "{\"id\":5,\"name\":\"duplicate\"}",
+            _ => $"{{\"id\":{i},\"name\":\"n{i} \\u00e9\\t\"}}",
+        });
+        temp.Write("rows.jsonl", string.Join('\n', lines) + "\n");
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", server.Url(), "--table", table, "--pk", "id", "--batch", "25000", "-j", writers, "--rejects", "rejects.jsonl"]);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("inserted 29998, updated 0, ignored 0, rejected 2", run.Stderr, StringComparison.Ordinal);
+        var rejects = File.ReadAllLines(temp.File("rejects.jsonl")).Select(TestServer.ParseJson).ToList();
+        Assert.Equal(["rows.jsonl:12000", "rows.jsonl:20000"], rejects.Select(r => r.GetProperty("location").GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(29_998, Scalar($"SELECT count(*) FROM {table} WHERE name = 'n' || id || ' é' || chr(9)"));
+    }
+
     [Fact]
     public async Task Unreachable_server_is_a_usage_error_without_the_password()
     {
