@@ -14,8 +14,9 @@ internal sealed class PostgresInsertTransaction : IInsertTransaction
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
     private readonly string _moveSql;
-    private NpgsqlCopyTextWriter? _copy;
-    private CopyTextEncoder? _encoder;
+    private IAsyncDisposable? _copy;
+    private Func<Task>? _cancelCopy;
+    private CopyEncoder? _encoder;
     private long _rows;
 
     private PostgresInsertTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, string moveSql)
@@ -31,9 +32,10 @@ internal sealed class PostgresInsertTransaction : IInsertTransaction
     /// <param name="schema">The columns the values are in.</param>
     /// <param name="mode">What to do with existing keys.</param>
     /// <param name="primaryKey">The key columns, for upserts and ignores.</param>
+    /// <param name="binary">Whether every column is of the very type fanout declares for its kind, so that COPY can take binary values.</param>
     /// <param name="cancellationToken">Cancels the statements.</param>
     /// <returns>The open transaction.</returns>
-    public static async Task<PostgresInsertTransaction> BeginAsync(NpgsqlConnection connection, string table, TableSchema schema, InsertMode mode, IReadOnlyList<string> primaryKey, CancellationToken cancellationToken)
+    public static async Task<PostgresInsertTransaction> BeginAsync(NpgsqlConnection connection, string table, TableSchema schema, InsertMode mode, IReadOnlyList<string> primaryKey, bool binary, CancellationToken cancellationToken)
     {
         var columnList = string.Join(", ", schema.Columns.Select(c => SqlNames.Quote(c.Key)));
         var moveSql = string.Empty;
@@ -58,12 +60,23 @@ internal sealed class PostgresInsertTransaction : IInsertTransaction
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            // Npgsql's text import is a StreamWriter over the raw COPY stream: the encoder writes UTF-8 to that
-            // stream directly, with no string per value (the binary importer cost more per value than the server
-            // spent storing it).
+            // The encoder writes straight to the raw COPY stream, with no object per value (Npgsql's binary importer
+            // cost more per value than the server spent storing it).
             var into = mode == InsertMode.Insert ? SqlNames.Quote(table) : Staging;
-            result._copy = (NpgsqlCopyTextWriter)await connection.BeginTextImportAsync($"COPY {into} ({columnList}) FROM STDIN", cancellationToken).ConfigureAwait(false);
-            result._encoder = new CopyTextEncoder(result._copy.BaseStream);
+            Stream stream;
+            if (binary)
+            {
+                var raw = await connection.BeginRawBinaryCopyAsync($"COPY {into} ({columnList}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
+                (result._copy, result._cancelCopy, stream) = (raw, raw.CancelAsync, raw);
+            }
+            else
+            {
+                var writer = (NpgsqlCopyTextWriter)await connection.BeginTextImportAsync($"COPY {into} ({columnList}) FROM STDIN", cancellationToken).ConfigureAwait(false);
+                (result._copy, result._cancelCopy, stream) = (writer, writer.CancelAsync, writer.BaseStream);
+            }
+
+            result._encoder = new CopyEncoder(stream, binary);
+            result._encoder.Start();
             return result;
         }
         catch
@@ -86,12 +99,12 @@ internal sealed class PostgresInsertTransaction : IInsertTransaction
     public async Task<(long Inserted, long Updated, long Ignored)> CommitAsync(CancellationToken cancellationToken)
     {
         var copy = _copy ?? throw new InvalidOperationException("the transaction has ended");
-        _encoder!.Flush();
+        _encoder!.Finish();
         _encoder.Dispose();
         _encoder = null;
         _copy = null;
 
-        // Disposing the writer ends the COPY; the server's error for a bad row is thrown here.
+        // Disposing the stream ends the COPY; the server's error for a bad row is thrown here.
         await copy.DisposeAsync().ConfigureAwait(false);
         long inserted = _rows, updated = 0;
         if (_moveSql.Length > 0)
@@ -129,7 +142,7 @@ internal sealed class PostgresInsertTransaction : IInsertTransaction
             try
             {
                 // Abandons the COPY (the server drops its rows); a connection that broke has nothing left to abandon.
-                await copy.CancelAsync().ConfigureAwait(false);
+                await _cancelCopy!().ConfigureAwait(false);
                 await copy.DisposeAsync().ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is NpgsqlException or IOException or ObjectDisposedException)

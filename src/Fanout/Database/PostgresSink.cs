@@ -3,13 +3,16 @@ using Npgsql;
 namespace Fanout.Database;
 
 /// <summary>
-/// PostgreSQL through COPY (text format, encoded from the cells), the fastest way in: each transaction streams its
+/// PostgreSQL through COPY (binary, or text for tables with other column types; encoded from the cells), the fastest way in: each transaction streams its
 /// rows through one COPY (see <see cref="PostgresInsertTransaction"/>). One sink is one connection; a load opens
 /// several for parallel COPY.
 /// </summary>
 public sealed class PostgresSink : IInsertSink
 {
     private readonly NpgsqlConnection _connection;
+
+    // Tables whose every column is of the type fanout declares for its kind: COPY sends them binary values.
+    private readonly HashSet<string> _declaredTypes = new(StringComparer.Ordinal);
 
     private PostgresSink(NpgsqlConnection connection) => _connection = connection;
 
@@ -62,9 +65,11 @@ public sealed class PostgresSink : IInsertSink
         await using var command = new NpgsqlCommand("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position", _connection);
         command.Parameters.Add(new NpgsqlParameter { Value = table });
         var columns = new List<KeyValuePair<string, ColumnType>>();
+        var declaredOnly = true;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            declaredOnly &= reader.GetString(1) is "bigint" or "double precision" or "boolean" or "text" or "jsonb";
             columns.Add(new(reader.GetString(0), reader.GetString(1) switch
             {
                 "bigint" or "integer" or "smallint" => ColumnType.Integer,
@@ -73,6 +78,11 @@ public sealed class PostgresSink : IInsertSink
                 "jsonb" or "json" => ColumnType.Json,
                 _ => ColumnType.Text,
             }));
+        }
+
+        if (columns.Count > 0 && declaredOnly)
+        {
+            _declaredTypes.Add(table);
         }
 
         return columns.Count == 0 ? null : new TableSchema(columns);
@@ -84,6 +94,9 @@ public sealed class PostgresSink : IInsertSink
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(primaryKey);
         await ExecuteAsync(SqlNames.CreateTable(table, schema, primaryKey, Declared), cancellationToken).ConfigureAwait(false);
+
+        // CREATE TABLE IF NOT EXISTS: another load may have made it first, with other types.
+        await ReadSchemaAsync(table, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -95,7 +108,7 @@ public sealed class PostgresSink : IInsertSink
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(primaryKey);
-        return await PostgresInsertTransaction.BeginAsync(_connection, table, schema, mode, primaryKey, cancellationToken).ConfigureAwait(false);
+        return await PostgresInsertTransaction.BeginAsync(_connection, table, schema, mode, primaryKey, _declaredTypes.Contains(table), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -97,6 +97,25 @@ public sealed class PostgresInsertTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task A_table_fanout_created_takes_binary_values_of_every_kind_and_nulls()
+    {
+        using var temp = new TempDirectory();
+        var table = Table();
+        temp.Write("rows.jsonl", """
+            {"id":1,"a":"x","b":1.5,"c":true,"d":{"k":[1,2]},"e":7}
+            {"id":2}
+            {"id":3,"a":"tab\there \u00e9\\","b":-0.25,"c":false,"d":[],"e":-9223372036854775808}
+            """ + "\n");
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", server.Url(), "--table", table, "--pk", "id"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(1, Scalar($"SELECT count(*) FROM {table} WHERE id = 1 AND a = 'x' AND b = 1.5 AND c AND d = '{{\"k\":[1,2]}}'::jsonb AND e = 7"));
+        Assert.Equal(1, Scalar($"SELECT count(*) FROM {table} WHERE id = 2 AND a IS NULL AND b IS NULL AND c IS NULL AND d IS NULL AND e IS NULL"));
+        Assert.Equal(1, Scalar($"SELECT count(*) FROM {table} WHERE id = 3 AND a = E'tab\\there \u00e9\\\\' AND b = -0.25 AND NOT c AND d = '[]'::jsonb AND e = -9223372036854775808"));
+    }
+
+    [Fact]
     public async Task Unreachable_server_is_a_usage_error_without_the_password()
     {
         using var temp = new TempDirectory();
