@@ -16,10 +16,8 @@ internal static class InsertCommand
     /// (it needs the other half). With the server on the same two cores, 1M rows took 1.67-1.75 s with one writer
     /// and 2.05-2.12 s with two (writers contend for the key index's right edge and for the cores).
     /// </summary>
-    private static int DefaultWriters(string host) =>
-        host is "localhost" or "127.0.0.1" or "::1" or "[::1]" || host.StartsWith('/')
-            ? Math.Max(1, Environment.ProcessorCount / 2)
-            : Math.Min(4, Environment.ProcessorCount);
+    private static int DefaultWriters(string connectionString) =>
+        PostgresSink.IsLocal(connectionString) ? Math.Max(1, Environment.ProcessorCount / 2) : Math.Min(4, Environment.ProcessorCount);
 
     /// <summary>
     /// PostgreSQL rows per transaction by default. Each transaction streams through one COPY, and a COPY costs the
@@ -89,7 +87,7 @@ internal static class InsertCommand
                 openSink = async token => await PostgresSink.OpenAsync(connectionString, token);
                 postgres = true;
                 // New columns are added by one writer, so that two connections never race to ALTER the table.
-                writers = parse.GetValue(alter) ? 1 : parse.GetValue(concurrency) ?? DefaultWriters(new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Host ?? string.Empty);
+                writers = parse.GetValue(alter) ? 1 : parse.GetValue(concurrency) ?? DefaultWriters(connectionString);
             }
             else
             {

@@ -48,6 +48,12 @@ public sealed class PostgresSink : IInsertSink
         return builder.ToString();
     }
 
+    /// <summary>Whether the connection string names a server on this machine (loopback or a Unix socket), which shares its cores.</summary>
+    /// <param name="connectionString">From <see cref="ConnectionString"/>.</param>
+    /// <returns>Whether the server is local.</returns>
+    public static bool IsLocal(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString).Host is "localhost" or "127.0.0.1" or "::1" or "[::1]" or ['/', ..];
+
     /// <summary>Opens a connection.</summary>
     /// <param name="connectionString">From <see cref="ConnectionString"/>.</param>
     /// <param name="cancellationToken">Cancels opening.</param>
