@@ -6,7 +6,7 @@ namespace Fanout.Database;
 
 /// <summary>
 /// SQLite through one writer connection (SQLite has one writer: more connections only queue on its
-/// lock, or fail with "database is locked"), WAL journal, one transaction per batch and one prepared
+/// lock, or fail with "database is locked"), WAL journal, batched transactions and one prepared
 /// statement reused for every row.
 /// </summary>
 public sealed class SqliteSink : IInsertSink
