@@ -4,8 +4,9 @@ using SQLitePCL;
 namespace Fanout.Database;
 
 /// <summary>
-/// A SQLite transaction with its INSERT (and, for upserts, UPDATE) prepared once and bound straight from the
-/// cells, without a parameter object per value. A bad row throws as it is written.
+/// A SQLite transaction with its INSERT (and, for upserts, UPDATE) prepared once and bound by position straight
+/// from the cells (text as UTF-8 bytes) with SQLitePCLRaw: Microsoft.Data.Sqlite's parameters box every value and
+/// resolve each name again at every execution. A bad row throws as it is written.
 /// </summary>
 internal sealed class SqliteInsertTransaction : IInsertTransaction
 {

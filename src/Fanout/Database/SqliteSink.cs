@@ -1,6 +1,4 @@
-using System.Data.Common;
 using Microsoft.Data.Sqlite;
-using SQLitePCL;
 
 namespace Fanout.Database;
 
@@ -69,11 +67,6 @@ public sealed class SqliteSink : IInsertSink
     /// <inheritdoc/>
     public async ValueTask DisposeAsync() => await _connection.DisposeAsync().ConfigureAwait(false);
 
-    /// <summary>
-    /// The rows through statements prepared once and bound by position straight from the cells (text
-    /// as UTF-8 bytes) with SQLitePCLRaw: Microsoft.Data.Sqlite's parameters box every value and
-    /// resolve each name again at every execution.
-    /// </summary>
     private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
     {
         using var command = _connection.CreateCommand();
