@@ -20,8 +20,8 @@ public sealed class RecordBlock
     private const string ReleasedMessage = "the block was released and its storage reused";
     private readonly Dictionary<int, string>? _errors;
     private RecordBlockStorage? _storage;
+    // Compacted: no storage, but the chunk to parse again (a released block has neither).
     private Records.TextChunk? _chunk;
-    private bool _compacted;
     private int _holds = 1;
 
     internal RecordBlock(string source, RecordBlockStorage storage, Dictionary<int, string>? errors)
@@ -68,8 +68,11 @@ public sealed class RecordBlock
         var left = Interlocked.Decrement(ref _holds);
         if (left == 0)
         {
-            Interlocked.Exchange(ref _storage, null)?.Return();
-            if (_compacted && _chunk is { PooledBuffer: true } chunk)
+            if (Interlocked.Exchange(ref _storage, null) is { } storage)
+            {
+                storage.Return();
+            }
+            else if (_chunk is { PooledBuffer: true } chunk)
             {
                 // Compacted, the block owned the chunk's buffer by itself.
                 System.Buffers.ArrayPool<byte>.Shared.Return(chunk.Bytes);
@@ -97,7 +100,6 @@ public sealed class RecordBlock
         }
 
         _storage = null;
-        _compacted = true;
         if (chunk.PooledBuffer)
         {
             // The buffer stays with the block: the lists go back without it.
@@ -113,15 +115,13 @@ public sealed class RecordBlock
 
     private RecordBlockStorage Restore()
     {
-        if (!_compacted || _chunk is not { } chunk)
+        if (_chunk is not { } chunk)
         {
             throw new ObjectDisposedException(nameof(RecordBlock), ReleasedMessage);
         }
 
         // Parsing is deterministic: the same records, fields and errors at the same indexes.
-        var again = RecordParser.ParseJson(chunk);
-        _storage = again.Detach();
-        _compacted = false;
+        _storage = RecordParser.ParseJson(chunk).Detach();
         return _storage;
     }
 
