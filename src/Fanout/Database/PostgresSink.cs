@@ -75,8 +75,9 @@ public sealed class PostgresSink : IInsertSink
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            declaredOnly &= reader.GetString(1) is "bigint" or "double precision" or "boolean" or "text" or "jsonb";
-            columns.Add(new(reader.GetString(0), reader.GetString(1) switch
+            var dataType = reader.GetString(1);
+            declaredOnly &= dataType is "bigint" or "double precision" or "boolean" or "text" or "jsonb";
+            columns.Add(new(reader.GetString(0), dataType switch
             {
                 "bigint" or "integer" or "smallint" => ColumnType.Integer,
                 "double precision" or "real" or "numeric" => ColumnType.Real,
