@@ -45,7 +45,7 @@ internal sealed class InsertLoad(Func<CancellationToken, Task<IInsertSink>> open
     /// batches of at most 10,000 rows, evenly sized, so a writer starts on a transaction's first rows while the
     /// parsers read its last, and a large transaction is never one large buffer.
     /// </summary>
-    public int BatchRows { get; } = EvenShare(options.BatchSize, (options.BatchSize + MostBatchRows - 1) / MostBatchRows);
+    public int BatchRows { get; } = CeilingDivide(options.BatchSize, CeilingDivide(options.BatchSize, MostBatchRows));
 
     /// <summary>An empty batch: one written before, when there is one (a batch's row list is large enough to be costly to allocate).</summary>
     public InsertBatch NewBatch() => _spare.TryDequeue(out var batch) ? batch : new InsertBatch(BatchRows);
@@ -60,8 +60,7 @@ internal sealed class InsertLoad(Func<CancellationToken, Task<IInsertSink>> open
         {
             var first = await Start();
             var held = new Queue<InsertBatch>();
-            held.Enqueue(batch);
-            Recycle(held, await first.AddAsync(batch, reject, cancellationToken));
+            await AddAsync(first, held, batch);
             _workers = Task.WhenAll(Enumerable.Range(0, writers).Select(i => i == 0 ? WorkAsync(first, held) : WorkAsync(null, new Queue<InsertBatch>())));
             return;
         }
@@ -124,13 +123,7 @@ internal sealed class InsertLoad(Func<CancellationToken, Task<IInsertSink>> open
                     inserter = Track(new Inserter(own, options));
                 }
 
-                held.Enqueue(batch);
-                Recycle(held, await inserter.AddAsync(batch, reject, cancellationToken));
-                if (held.Count > 0)
-                {
-                    // Written, not yet committed (the oldest batches finish first, so this one is still held).
-                    batch.Compact();
-                }
+                await AddAsync(inserter, held, batch);
             }
 
             if (inserter is not null)
@@ -153,6 +146,18 @@ internal sealed class InsertLoad(Func<CancellationToken, Task<IInsertSink>> open
         }
     }
 
+    /// <summary>Streams a batch into the writer's transaction; it stays held (compacted) until that commits.</summary>
+    private async Task AddAsync(Inserter inserter, Queue<InsertBatch> held, InsertBatch batch)
+    {
+        held.Enqueue(batch);
+        Recycle(held, await inserter.AddAsync(batch, reject, cancellationToken));
+        if (held.Count > 0)
+        {
+            // Written, not yet committed (the oldest batches finish first, so this one is still held).
+            batch.Compact();
+        }
+    }
+
     /// <summary>Releases the oldest <paramref name="finished"/> batches a writer holds: their transaction committed.</summary>
     private void Recycle(Queue<InsertBatch> held, int finished)
     {
@@ -162,7 +167,7 @@ internal sealed class InsertLoad(Func<CancellationToken, Task<IInsertSink>> open
         }
     }
 
-    private static int EvenShare(int total, int parts) => (total + parts - 1) / parts;
+    private static int CeilingDivide(int total, int parts) => (total + parts - 1) / parts;
 
     private void Recycle(InsertBatch batch)
     {
