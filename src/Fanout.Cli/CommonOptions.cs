@@ -10,15 +10,20 @@ namespace Fanout.Cli;
 /// </summary>
 internal sealed class CommonOptions
 {
+    /// <param name="defaultConcurrency">The default of <c>-j</c>; <see langword="null"/> when the job decides (a load, by its database).</param>
     /// <param name="outputShortAlias">Whether <c>-o</c> means <c>--output</c>; <c>download</c> uses <c>-o</c> for its directory, as wget and curl users expect.</param>
-    public CommonOptions(int defaultConcurrency, int defaultRetries, TimeSpan? defaultTimeout, bool outputShortAlias = true)
+    /// <param name="concurrencyHelp">What <c>-j</c> means for the job, when it is not "how many items run at once".</param>
+    /// <param name="attempts">Whether the job makes attempts at items that <c>--retries</c> and <c>--timeout</c> govern.</param>
+    public CommonOptions(int? defaultConcurrency, int defaultRetries, TimeSpan? defaultTimeout, bool outputShortAlias = true, string? concurrencyHelp = null, bool attempts = true)
     {
         DefaultTimeout = defaultTimeout;
-        Concurrency = new("--concurrency", "-j")
+        _attempts = attempts;
+        Concurrency = new("--concurrency", "-j") { Description = concurrencyHelp ?? "How many items run at once" };
+        if (defaultConcurrency is { } concurrency)
         {
-            Description = "How many items run at once",
-            DefaultValueFactory = _ => defaultConcurrency,
-        };
+            Concurrency.DefaultValueFactory = _ => concurrency;
+        }
+
         Retries = new("--retries")
         {
             Description = "Retries of a transient failure (network error, timeout, 408, 429, 5xx), with exponential backoff and jitter; Retry-After is honoured",
@@ -47,9 +52,11 @@ internal sealed class CommonOptions
         Quiet = new("--quiet", "-q") { Description = "No progress and no summary on stderr (errors in the input are still reported)" };
     }
 
+    private readonly bool _attempts;
+
     public TimeSpan? DefaultTimeout { get; }
 
-    public Option<int> Concurrency { get; }
+    public Option<int?> Concurrency { get; }
 
     public Option<int> Retries { get; }
 
@@ -79,26 +86,30 @@ internal sealed class CommonOptions
     {
         foreach (var option in new Option[] { Concurrency, Retries, Timeout, Rate, Output, Format, Progress, MaxFailures, FailFast, Shard, Ordered, Stats, Quiet })
         {
-            command.Options.Add(option);
+            if (_attempts || (option != Retries && option != Timeout))
+            {
+                command.Options.Add(option);
+            }
         }
     }
 
     /// <summary>Validates the raw values; a bad one is a <see cref="UsageException"/> naming the option.</summary>
     public CommonSettings Validate(ParseResult parse)
     {
-        var concurrency = parse.GetValue(Concurrency);
+        var explicitConcurrency = parse.GetValue(Concurrency);
+        var concurrency = explicitConcurrency ?? 1;
         if (concurrency < 1)
         {
             throw new UsageException($"--concurrency: must be at least 1 (got {concurrency})");
         }
 
-        var retries = parse.GetValue(Retries);
+        var retries = _attempts ? parse.GetValue(Retries) : 0;
         if (retries < 0)
         {
             throw new UsageException($"--retries: must be 0 or more (got {retries})");
         }
 
-        var timeout = parse.GetValue(Timeout) is { } timeoutText ? ValueParsers.Duration(timeoutText, "--timeout") : DefaultTimeout;
+        var timeout = _attempts && parse.GetValue(Timeout) is { } timeoutText ? ValueParsers.Duration(timeoutText, "--timeout") : DefaultTimeout;
         if (timeout == TimeSpan.Zero)
         {
             timeout = null;
@@ -156,6 +167,7 @@ internal sealed class CommonOptions
                 Shard = shard,
                 PreserveOrder = parse.GetValue(Ordered),
             },
+            ExplicitConcurrency = explicitConcurrency,
             OutputPath = output,
             Format = format,
             Progress = progress,

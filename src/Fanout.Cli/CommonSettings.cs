@@ -8,6 +8,9 @@ internal sealed record CommonSettings
 {
     public required WorkPoolOptions Pool { get; init; }
 
+    /// <summary>The <c>-j</c> given, or its default; <see langword="null"/> for a job that decides itself when none is given.</summary>
+    public int? ExplicitConcurrency { get; init; }
+
     public string? OutputPath { get; init; }
 
     public required OutputFormat Format { get; init; }

@@ -181,18 +181,17 @@ internal static class DemoCommand
         try
         {
             console.WriteLine($"insert: {InsertRows} rows into SQLite ...");
-            var block = RecordParser.ParseJson("demo", string.Join('\n', Enumerable.Range(1, InsertRows)
-                .Select(i => string.Create(CultureInfo.InvariantCulture, $"{{\"id\":{i},\"name\":\"name {i}\",\"score\":{i % 100}.5}}"))));
-            var rows = Enumerable.Range(0, block.Count).Select(i => block[i]).ToList();
+            var input = Path.Combine(directory.FullName, "rows.jsonl");
+            await File.WriteAllLinesAsync(input, Enumerable.Range(1, InsertRows)
+                .Select(i => string.Create(CultureInfo.InvariantCulture, $"{{\"id\":{i},\"name\":\"name {i}\",\"score\":{i % 100}.5}}")), cancellationToken);
 
             async Task<WorkStats> LoadAsync(string name, int batchSize)
             {
                 var stats = new WorkStats();
-                await using var sink = await SqliteSink.OpenAsync(Path.Combine(directory.FullName, name + ".db"), cancellationToken);
-                var inserter = new Inserter(sink, new InsertOptions { Table = "rows", PrimaryKey = ["id"], BatchSize = batchSize });
-                foreach (var batch in rows.Chunk(batchSize))
+                var inserter = new Inserter(new InsertOptions { Database = Path.Combine(directory.FullName, name + ".db"), Table = "rows", PrimaryKey = ["id"], BatchSize = batchSize });
+                await foreach (var result in inserter.RunAsync([input], () => Stream.Null, _ => { }, new WorkPoolOptions { AbortToken = cancellationToken }, cancellationToken))
                 {
-                    await inserter.WriteAsync(batch, _ => { }, cancellationToken);
+                    stats.Add(result);
                 }
 
                 stats.Complete();
@@ -200,7 +199,7 @@ internal static class DemoCommand
             }
 
             var perRow = await LoadAsync("per-row", 1);
-            var batched = await LoadAsync("batched", InsertOptions.DefaultBatchSize);
+            var batched = await LoadAsync("batched", InsertOptions.DefaultSqliteBatchSize);
             return new DemoRow("insert", $"{InsertRows} rows into SQLite (commit per row → batched)", InsertRows, 1, perRow, batched);
         }
         finally

@@ -22,6 +22,7 @@ internal static class JobRunner
         var stats = new WorkStats();
         await using var progress = ProgressDisplay.Create(settings.Progress, job.Name, job.Noun, stats);
         progress.Extra = job.Status;
+        progress.Line = job.ProgressLine;
         using var interruption = new Interruption(progress.Message);
         var pool = settings.Pool with { AbortToken = interruption.AbortToken };
 
@@ -31,17 +32,18 @@ internal static class JobRunner
             var output = file?.Stream ?? System.Console.OpenStandardOutput();
             // The atomic file's stream stays open past the writer, so committing it can fsync before the rename.
             var writer = RecordWriter.Create(settings.Format, output, leaveOpen: file is not null);
-            var inputBroken = false;
+            RunFailure? failure = null;
             progress.Start();
-            if (settings.Progress == "bar" && pool.Shard is null && job.Source is null)
+            if (settings.Progress == "bar" && pool.Shard is null && job.Source is null && job.Run is null)
             {
                 _ = CountItemsAsync(inputs, progress);
             }
 
             try
             {
-                var items = job.Source?.Invoke(interruption.StopToken) ?? ParseAsync(job, inputs, stats, progress, interruption.StopToken);
-                await foreach (var result in WorkPool.RunAsync(items, job.Handler, pool, interruption.StopToken))
+                var results = job.Run?.Invoke(pool, interruption.StopToken)
+                    ?? WorkPool.RunAsync(job.Source?.Invoke(interruption.StopToken) ?? ParseAsync(job, inputs, stats, progress, interruption.StopToken), job.Handler!, pool, interruption.StopToken);
+                await foreach (var result in results)
                 {
                     stats.Add(result);
                     job.Observe?.Invoke(result);
@@ -53,11 +55,11 @@ internal static class JobRunner
                     await writer.WriteAsync(result, job.WriteRecord);
                 }
             }
-            catch (IOException ex)
+            catch (Exception ex) when ((job.ExplainFailure?.Invoke(ex) ?? InputFailure(ex)) is { } explained)
             {
-                // The input became unreadable mid-run: the results so far are kept, the run is a usage failure.
-                progress.Message($"fanout: reading input failed: {ex.Message}");
-                inputBroken = true;
+                // The run cannot go on (the input became unreadable, say): the results so far are kept and summed up.
+                progress.Message($"fanout: {explained.Message}");
+                failure = explained;
             }
             finally
             {
@@ -75,7 +77,7 @@ internal static class JobRunner
             var sections = job.Sections?.Invoke(stats) ?? [];
             if (!settings.Quiet)
             {
-                SummaryPrinter.Print(System.Console.Error, job.Noun, pool.Concurrency, stats, sections, interruption.Interrupted);
+                SummaryPrinter.Print(System.Console.Error, job.Headline?.Invoke(stats, interruption.Interrupted) ?? SummaryPrinter.Headline(job.Noun, pool.Concurrency, stats, interruption.Interrupted), stats, sections, job.ShowTimings);
                 foreach (var line in job.Epilogue?.Invoke(stats) ?? [])
                 {
                     System.Console.Error.WriteLine(line);
@@ -88,11 +90,18 @@ internal static class JobRunner
             }
 
             return interruption.Interrupted ? ExitCodes.Interrupted
-                : inputBroken ? ExitCodes.Usage
+                : failure is not null ? failure.ExitCode
                 : stats.AllSucceeded ? ExitCodes.Success
                 : ExitCodes.SomeFailed;
         }
     }
+
+    /// <summary>An input that cannot be read (any more), or is not UTF-8: a usage failure.</summary>
+    private static RunFailure? InputFailure(Exception exception) => exception switch
+    {
+        IOException or FormatException => new RunFailure($"reading input failed: {exception.Message}", ExitCodes.Usage),
+        _ => null,
+    };
 
     private static async IAsyncEnumerable<TItem> ParseAsync<TItem, TResult>(
         JobSpec<TItem, TResult> job,

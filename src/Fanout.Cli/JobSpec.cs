@@ -13,7 +13,7 @@ internal sealed record JobSpec<TItem, TResult>
     /// <summary>What the items are called in the summary ("requests", "files").</summary>
     public required string Noun { get; init; }
 
-    /// <summary>Turns a line into an item; throws <see cref="InputFormatException"/> for a bad one. Used unless <see cref="Source"/> is set.</summary>
+    /// <summary>Turns a line into an item; throws <see cref="InputFormatException"/> for a bad one. Used unless <see cref="Source"/> or <see cref="Run"/> is set.</summary>
     public Func<InputLine, TItem>? Parse { get; init; }
 
     /// <summary>
@@ -22,7 +22,11 @@ internal sealed record JobSpec<TItem, TResult>
     /// </summary>
     public Func<CancellationToken, IAsyncEnumerable<TItem>>? Source { get; init; }
 
-    public required IWorkHandler<TItem, TResult> Handler { get; init; }
+    /// <summary>Makes attempts at the items; not used with <see cref="Run"/>.</summary>
+    public IWorkHandler<TItem, TResult>? Handler { get; init; }
+
+    /// <summary>The results, for a job that is a pipeline of its own rather than items through the pool (a load): given the pool options and the stop token.</summary>
+    public Func<WorkPoolOptions, CancellationToken, IAsyncEnumerable<WorkResult<TItem, TResult>>>? Run { get; init; }
 
     /// <summary>Writes one result's output record.</summary>
     public required Action<WorkResult<TItem, TResult>, IRecordFieldWriter> WriteRecord { get; init; }
@@ -39,9 +43,26 @@ internal sealed record JobSpec<TItem, TResult>
     /// <summary>Extra text for the live progress line (bytes and speed of downloads).</summary>
     public Func<string>? Status { get; init; }
 
+    /// <summary>The live progress line itself, for a job whose items are not what it counts (a load counts rows).</summary>
+    public Func<WorkStats, string>? ProgressLine { get; init; }
+
     /// <summary>Called once the run is over, with its totals.</summary>
     public Action<WorkStats>? Completed { get; init; }
 
     /// <summary>The job's own summary sections, read after the run from its totals.</summary>
     public Func<WorkStats, IReadOnlyList<SummarySection>>? Sections { get; init; }
+
+    /// <summary>The summary's first lines (what was done, how fast), for a job that counts something else than items; the engine's count lines otherwise.</summary>
+    public Func<WorkStats, bool, IEnumerable<string>>? Headline { get; init; }
+
+    /// <summary>Whether the summary shows latency percentiles and the speedup over a sequential run (they mean nothing for a load).</summary>
+    public bool ShowTimings { get; init; } = true;
+
+    /// <summary>A failure of the run as a whole that the job explains (an unreachable database), or <see langword="null"/> to let it through.</summary>
+    public Func<Exception, RunFailure?>? ExplainFailure { get; init; }
 }
+
+/// <summary>Why a run stopped early, in one line, and the exit code it gets.</summary>
+/// <param name="Message">The line (without the "fanout: " prefix).</param>
+/// <param name="ExitCode">The exit code.</param>
+internal sealed record RunFailure(string Message, int ExitCode);

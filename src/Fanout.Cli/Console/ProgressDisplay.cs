@@ -25,6 +25,9 @@ internal abstract class ProgressDisplay : IAsyncDisposable
     /// <summary>Job-specific text appended to the status line.</summary>
     public Func<string>? Extra { get; set; }
 
+    /// <summary>The status line of a job that counts something else than items; replaces the usual one.</summary>
+    public Func<WorkStats, string>? Line { get; set; }
+
     /// <summary>The number of items expected, when known (set later, once counted).</summary>
     public long? Total { get; set; }
 
@@ -43,6 +46,11 @@ internal abstract class ProgressDisplay : IAsyncDisposable
 
     protected string StatusLine()
     {
+        if (Line is not null)
+        {
+            return Line(Stats);
+        }
+
         var completed = Stats.Completed;
         var total = Total is { } t ? string.Create(CultureInfo.InvariantCulture, $"/{t}") : string.Empty;
         var failed = Stats.Failed + Stats.Cancelled + Stats.InvalidInputs;

@@ -14,18 +14,29 @@ internal static class SummaryPrinter
     private const int HistogramWidth = 40;
     private static readonly (string Label, double Quantile)[] Percentiles = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p99.9", 0.999)];
 
-    public static void Print(TextWriter writer, string noun, int concurrency, WorkStats stats, IReadOnlyList<SummarySection> sections, bool interrupted)
+    /// <summary>The summary's first lines for a job whose items are what it counts: how many, how fast, with what outcome.</summary>
+    public static IEnumerable<string> Headline(string noun, int concurrency, WorkStats stats, bool interrupted)
+    {
+        var c = CultureInfo.InvariantCulture;
+        yield return string.Create(c, $"Summary{(interrupted ? " (interrupted)" : string.Empty)}: {stats.Completed} {noun} in {Format(stats.WallTime)}, {stats.Throughput:0.##}/s at -j {concurrency}");
+        yield return string.Create(c, $"  ok {stats.Succeeded}, failed {stats.Failed}{(stats.Cancelled > 0 ? $", cancelled {stats.Cancelled}" : string.Empty)}{(stats.InvalidInputs > 0 ? $", invalid input lines {stats.InvalidInputs}" : string.Empty)}, retried {stats.Retried} ({stats.Attempts} attempts)");
+    }
+
+    public static void Print(TextWriter writer, IEnumerable<string> headline, WorkStats stats, IReadOnlyList<SummarySection> sections, bool showTimings)
     {
         var c = CultureInfo.InvariantCulture;
         writer.WriteLine();
-        writer.WriteLine(string.Create(c, $"Summary{(interrupted ? " (interrupted)" : string.Empty)}: {stats.Completed} {noun} in {Format(stats.WallTime)}, {stats.Throughput:0.##}/s at -j {concurrency}"));
-        writer.WriteLine(string.Create(c, $"  ok {stats.Succeeded}, failed {stats.Failed}{(stats.Cancelled > 0 ? $", cancelled {stats.Cancelled}" : string.Empty)}{(stats.InvalidInputs > 0 ? $", invalid input lines {stats.InvalidInputs}" : string.Empty)}, retried {stats.Retried} ({stats.Attempts} attempts)"));
-        if (stats.Completed > 0)
+        foreach (var line in headline)
+        {
+            writer.WriteLine(line);
+        }
+
+        if (showTimings && stats.Completed > 0)
         {
             writer.WriteLine(string.Create(c, $"  speedup {stats.Speedup:0.0}x over sequential (sum of item times {Format(stats.SumOfRunTimes)})"));
         }
 
-        foreach (var section in sections.Where(s => s.Rows.Count > 0))
+        foreach (var section in sections.Where(s => s.Rows.Count > 0 && !s.Hidden))
         {
             writer.WriteLine(section.Title + ":");
             var width = section.Rows.Max(r => r.Key.Length);
@@ -40,7 +51,7 @@ internal static class SummaryPrinter
             }
         }
 
-        if (stats.Completed == 0)
+        if (!showTimings || stats.Completed == 0)
         {
             return;
         }

@@ -1,7 +1,9 @@
+using Fanout.Database.Parsing;
+
 namespace Fanout.Database;
 
 /// <summary>A database the <see cref="Inserter"/> writes to: SQLite or PostgreSQL.</summary>
-public interface IInsertSink : IAsyncDisposable
+internal interface IInsertSink : IAsyncDisposable
 {
     /// <summary>The table's columns, or <see langword="null"/> when it does not exist.</summary>
     /// <param name="table">The table.</param>

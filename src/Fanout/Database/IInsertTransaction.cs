@@ -1,10 +1,12 @@
+using Fanout.Database.Parsing;
+
 namespace Fanout.Database;
 
 /// <summary>
 /// One open transaction of an <see cref="IInsertSink"/>: rows go in with <see cref="WriteAsync"/>, as many times as
 /// the caller likes, and become visible together at <see cref="CommitAsync"/>. Disposing it uncommitted rolls it back.
 /// </summary>
-public interface IInsertTransaction : IAsyncDisposable
+internal interface IInsertTransaction : IAsyncDisposable
 {
     /// <summary>
     /// Adds rows. A bad row (a constraint) may throw here (SQLite checks each row as it goes) or only at

@@ -1,6 +1,6 @@
 namespace Fanout.Database;
 
-/// <summary>Running counts of a load.</summary>
+/// <summary>Counts of a load.</summary>
 public sealed class InsertTotals
 {
     /// <summary>Rows added.</summary>

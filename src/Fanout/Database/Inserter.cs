@@ -1,273 +1,139 @@
-using System.Buffers;
-using System.Data.Common;
+using Fanout.Engine;
+using Fanout.Records;
 
 namespace Fanout.Database;
 
 /// <summary>
-/// Loads batches of records into a table through a sink: creates the table from the first batch, checks and
-/// converts every row, and streams batches into one open transaction until it holds <see cref="InsertOptions.BatchSize"/>
-/// rows, then commits. When a transaction fails, its batches are written again one by one, and a batch that fails
-/// alone is split in halves until the bad rows are isolated, so one bad row never takes good ones down.
+/// Loads JSONL or CSV records into a database table, fast and safely: the table is created from the records when
+/// missing; parsing runs on every core while writers write (one for SQLite, parallel COPY streams for PostgreSQL);
+/// a bad record (invalid, wrong type, constraint violation) is rejected with its <c>file:line</c> and reason and
+/// never takes good rows down with it. Results come per chunk of up to 10,000 records, once they are committed.
 /// </summary>
-/// <remarks>
-/// The caller keeps every batch it added readable until the inserter says it is finished (the count
-/// <see cref="AddAsync"/> and <see cref="CommitAsync"/> return): a failed transaction reads its batches again.
-/// </remarks>
-public sealed class Inserter(IInsertSink sink, InsertOptions options)
+/// <example>
+/// <code>
+/// var inserter = new Inserter(new InsertOptions { Database = "app.db", Table = "events", PrimaryKey = ["id"], Mode = InsertMode.Upsert });
+/// await foreach (var chunk in inserter.RunAsync(["events.jsonl"], Console.OpenStandardInput, reject => Console.Error.WriteLine(reject), new WorkPoolOptions(), ct)) { }
+/// Console.WriteLine($"{inserter.Totals.Inserted} inserted, {inserter.Totals.Rejected} rejected");
+/// </code>
+/// </example>
+public sealed class Inserter
 {
-    // The open transaction's batches, in the order added, and the records conversion rejected from them: reported
-    // once the transaction commits, or again by the batch-by-batch rewrite when it fails, never twice.
-    private readonly List<IReadOnlyList<InsertRow>> _pending = [];
-    private readonly List<RejectedRow> _pendingRejects = [];
-    private TableSchema? _schema;
-    private bool _tableRead;
-    private IInsertTransaction? _open;
-    private int _openRows;
+    private readonly DatabaseTarget _target;
+    private InsertLoad? _load;
 
-    /// <summary>Counts so far (rows count once their transaction commits).</summary>
-    public InsertTotals Totals { get; } = new();
-
-    /// <summary>
-    /// Reads the table's columns (if it exists) ahead of the first batch, so the database can answer while the first
-    /// records are parsed. Optional: the first batch reads them otherwise.
-    /// </summary>
-    /// <param name="cancellationToken">Cancels the query.</param>
-    /// <returns>A task for the query.</returns>
-    public async Task ReadTableAsync(CancellationToken cancellationToken)
+    /// <summary>Checks the options; nothing is opened until <see cref="RunAsync"/>.</summary>
+    /// <param name="options">What to load and where.</param>
+    /// <exception cref="ArgumentException">The options do not go together (an upsert without a key, a database of an unknown kind...).</exception>
+    public Inserter(InsertOptions options)
     {
-        if (!_tableRead)
-        {
-            _schema = await sink.ReadSchemaAsync(options.Table, cancellationToken).ConfigureAwait(false);
-            _tableRead = true;
-        }
-    }
-
-    /// <summary>Writes one batch, and any added before it, and commits.</summary>
-    /// <param name="batch">The records (ones that failed to parse are rejected with their reason).</param>
-    /// <param name="reject">Receives each rejected record.</param>
-    /// <param name="cancellationToken">Cancels the write.</param>
-    /// <returns>A task for the write.</returns>
-    public async Task WriteAsync(IReadOnlyList<InsertRow> batch, Action<RejectedRow> reject, CancellationToken cancellationToken)
-    {
-        await AddAsync(batch, reject, cancellationToken).ConfigureAwait(false);
-        await CommitAsync(reject, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Streams a batch into the open transaction (starting one), and commits when it holds
-    /// <see cref="InsertOptions.BatchSize"/> rows.
-    /// </summary>
-    /// <param name="batch">The records (ones that failed to parse are rejected with their reason); read until finished.</param>
-    /// <param name="reject">Receives each rejected record.</param>
-    /// <param name="cancellationToken">Cancels the write.</param>
-    /// <returns>How many of the batches added so far this call finished (written or rejected, no longer read), oldest first.</returns>
-    public async Task<int> AddAsync(IReadOnlyList<InsertRow> batch, Action<RejectedRow> reject, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        ArgumentNullException.ThrowIfNull(reject);
-        var schema = _schema ??= await PrepareTableAsync(batch, cancellationToken).ConfigureAwait(false);
-        var finished = 0;
-        if (options.Alter && TableSchema.Infer(batch, name => !schema.Contains(name)) is { Columns.Count: > 0 } added)
-        {
-            // The open transaction's rows are in the old columns, and PostgreSQL cannot alter a table mid-COPY.
-            finished = await CommitAsync(reject, cancellationToken).ConfigureAwait(false);
-            foreach (var (name, type) in added.Columns)
-            {
-                await sink.AddColumnAsync(options.Table, name, type, cancellationToken).ConfigureAwait(false);
-                schema.Add(name, type);
-            }
-        }
-
-        _pending.Add(batch);
-        _openRows += batch.Count;
-        var columns = schema.Columns.Count;
-        var cells = ArrayPool<Cell>.Shared.Rent(Math.Max(1, batch.Count * columns));
+        ArgumentNullException.ThrowIfNull(options);
         try
         {
-            var count = Convert(schema, batch, cells, null, _pendingRejects.Add);
-            _open ??= await sink.BeginAsync(options.Table, schema, options.Mode, options.PrimaryKey, cancellationToken).ConfigureAwait(false);
-            await _open.WriteAsync(new CellRows(cells, columns, count), cancellationToken).ConfigureAwait(false);
+            _target = DatabaseTarget.Parse(options.Database);
         }
-        catch (DbException) when (!cancellationToken.IsCancellationRequested)
+        catch (FormatException ex)
         {
-            return finished + await RewriteAsync(reject, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            // Cleared, so the pool does not keep the batch's text buffers alive.
-            ArrayPool<Cell>.Shared.Return(cells, clearArray: true);
+            throw new ArgumentException(ex.Message, nameof(options), ex);
         }
 
-        return finished + (_openRows >= options.BatchSize ? await CommitAsync(reject, cancellationToken).ConfigureAwait(false) : 0);
+        if (options.Mode == InsertMode.Upsert && options.PrimaryKey.Count == 0)
+        {
+            throw new ArgumentException("an upsert needs a primary key", nameof(options));
+        }
+
+        if (options.BatchSize < 1 || options.Writers < 1)
+        {
+            throw new ArgumentException("the batch size and the writers must be at least 1", nameof(options));
+        }
+
+        Options = options;
+        // SQLite has one writer; new columns are added by one writer, so that two connections never race to ALTER the table.
+        Writers = !_target.IsPostgres || options.Alter ? 1 : options.Writers ?? _target.DefaultWriters;
     }
 
-    /// <summary>Commits the open transaction, if any.</summary>
-    /// <param name="reject">Receives each rejected record.</param>
-    /// <param name="cancellationToken">Cancels the commit.</param>
-    /// <returns>How many batches this finished: all those added and not yet finished.</returns>
-    public async Task<int> CommitAsync(Action<RejectedRow> reject, CancellationToken cancellationToken)
+    /// <summary>The options.</summary>
+    public InsertOptions Options { get; }
+
+    /// <summary>The database as named, without a password: for messages.</summary>
+    public string Database => _target.Display;
+
+    /// <summary>How many connections write.</summary>
+    public int Writers { get; }
+
+    /// <summary>Counts of the run so far (rows count once committed).</summary>
+    public InsertTotals Totals => _load?.Totals() ?? new InsertTotals();
+
+    /// <summary>Whether the run stopped early because <see cref="WorkPoolOptions.MaxFailures"/> records were rejected.</summary>
+    public bool StoppedForRejects => _load?.StoppedForRejects ?? false;
+
+    /// <summary>The input format for these sources: <see cref="InsertOptions.Format"/>, else CSV when every file is named <c>*.csv</c>.</summary>
+    /// <param name="sources">File paths; <c>-</c> is standard input.</param>
+    /// <returns>The format.</returns>
+    public InsertFormat FormatOf(IReadOnlyList<string> sources)
     {
-        ArgumentNullException.ThrowIfNull(reject);
-        if (_open is { } open)
-        {
-            _open = null;
-            var failed = false;
-            await using (open.ConfigureAwait(false))
-            {
-                try
-                {
-                    var (inserted, updated, ignored) = await open.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    Totals.Inserted += inserted;
-                    Totals.Updated += updated;
-                    Totals.Ignored += ignored;
-                }
-                catch (DbException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    failed = true;
-                }
-            }
-
-            if (failed)
-            {
-                return await RewriteAsync(reject, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        foreach (var rejected in _pendingRejects)
-        {
-            Reject(rejected, reject);
-        }
-
-        var finished = _pending.Count;
-        _pending.Clear();
-        _pendingRejects.Clear();
-        _openRows = 0;
-        return finished;
+        ArgumentNullException.ThrowIfNull(sources);
+        return Options.Format ?? (sources.Count > 0 && sources.All(s => s.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) ? InsertFormat.Csv : InsertFormat.Jsonl);
     }
 
-    /// <summary>The open transaction failed: writes its batches again, each in a transaction of its own.</summary>
-    private async Task<int> RewriteAsync(Action<RejectedRow> reject, CancellationToken cancellationToken)
+    /// <summary>Rows per transaction for this format: <see cref="InsertOptions.BatchSize"/>, or the database's default.</summary>
+    /// <param name="format">The input format.</param>
+    /// <returns>The batch size.</returns>
+    public int BatchSizeFor(InsertFormat format) => Options.BatchSize
+        ?? (!_target.IsPostgres ? InsertOptions.DefaultSqliteBatchSize
+            : format == InsertFormat.Csv ? InsertOptions.DefaultPostgresCsvBatchSize
+            : InsertOptions.DefaultPostgresJsonlBatchSize);
+
+    /// <summary>Loads the records of <paramref name="sources"/>.</summary>
+    /// <param name="sources">File paths; <c>-</c> is standard input; none means standard input.</param>
+    /// <param name="openStandardInput">Opens standard input when it is asked for.</param>
+    /// <param name="rejected">Receives each rejected record, with its location and reason (from any thread, one at a time).</param>
+    /// <param name="pool">
+    /// A rate (<see cref="WorkPoolOptions.RatePerSecond"/>) is of rows; <see cref="WorkPoolOptions.MaxFailures"/> stops
+    /// the load after that many rejected records; a <see cref="WorkPoolOptions.Shard"/> keeps the records whose
+    /// <c>file:line</c> falls in it; <see cref="WorkPoolOptions.AbortToken"/> abandons the open transactions.
+    /// </param>
+    /// <param name="cancellationToken">Stops reading input; what was read is still written.</param>
+    /// <returns>One result per chunk of records, once committed.</returns>
+    /// <exception cref="FormatException">The input is not UTF-8.</exception>
+    /// <exception cref="InvalidOperationException">The table cannot take the records (a primary key that is not a field).</exception>
+    /// <exception cref="System.Data.Common.DbException">The database cannot be reached or written.</exception>
+    public IAsyncEnumerable<WorkResult<InsertItem, InsertResult>> RunAsync(
+        IReadOnlyList<string> sources,
+        Func<Stream> openStandardInput,
+        Action<RejectedRow> rejected,
+        WorkPoolOptions pool,
+        CancellationToken cancellationToken)
     {
-        if (_open is { } open)
+        ArgumentNullException.ThrowIfNull(sources);
+        ArgumentNullException.ThrowIfNull(openStandardInput);
+        ArgumentNullException.ThrowIfNull(rejected);
+        ArgumentNullException.ThrowIfNull(pool);
+        var format = FormatOf(sources);
+        var gate = new Lock();
+        _load = new InsertLoad(_target, Options, Writers, BatchSizeFor(format), pool, row =>
         {
-            _open = null;
-            await open.DisposeAsync().ConfigureAwait(false);
-        }
-
-        var batches = _pending.ToArray();
-        _pending.Clear();
-        _pendingRejects.Clear();
-        _openRows = 0;
-        var schema = _schema!;
-        var columns = schema.Columns.Count;
-        foreach (var batch in batches)
-        {
-            var cells = ArrayPool<Cell>.Shared.Rent(Math.Max(1, batch.Count * columns));
-            var good = ArrayPool<InsertRow>.Shared.Rent(Math.Max(1, batch.Count));
-            try
+            lock (gate)
             {
-                var count = Convert(schema, batch, cells, good, rejected => Reject(rejected, reject));
-
-                // A transaction of this one batch has failed already: straight to its halves.
-                await WriteSplittingAsync(schema, new CellRows(cells, columns, count), good, 0, failed: batches.Length == 1, reject, cancellationToken).ConfigureAwait(false);
+                rejected(row);
             }
-            finally
-            {
-                ArrayPool<Cell>.Shared.Return(cells, clearArray: true);
-                ArrayPool<InsertRow>.Shared.Return(good, clearArray: true);
-            }
-        }
-
-        return batches.Length;
+        });
+        return _load.RunAsync(sources, format, openStandardInput, cancellationToken);
     }
 
-    /// <summary>Converts a batch's rows into <paramref name="cells"/>, every row's values in one pooled array (no object per row or value).</summary>
-    /// <returns>How many rows converted; the others went to <paramref name="rejected"/>.</returns>
-    private static int Convert(TableSchema schema, IReadOnlyList<InsertRow> batch, Cell[] cells, InsertRow[]? good, Action<RejectedRow> rejected)
+    /// <summary>Writes the output record of one chunk.</summary>
+    /// <param name="result">The chunk's result.</param>
+    /// <param name="fields">Where the fields go.</param>
+    public static void WriteRecord(WorkResult<InsertItem, InsertResult> result, IRecordFieldWriter fields)
     {
-        var columns = schema.Columns.Count;
-        var count = 0;
-        foreach (var row in batch)
-        {
-            string? reason = row.Error;
-            if (reason is null && schema.Convert(row, cells.AsSpan(count * columns, columns), out reason))
-            {
-                if (good is not null)
-                {
-                    good[count] = row;
-                }
-
-                count++;
-            }
-            else
-            {
-                rejected(new RejectedRow(row.Location, row.Text, reason!));
-            }
-        }
-
-        return count;
-    }
-
-    private async Task WriteSplittingAsync(TableSchema schema, CellRows rows, InsertRow[] good, int offset, bool failed, Action<RejectedRow> reject, CancellationToken cancellationToken)
-    {
-        if (rows.Count == 0)
-        {
-            return;
-        }
-
-        // One row is written even when known to fail: its error is the reason to report.
-        if (!failed || rows.Count == 1)
-        {
-            try
-            {
-                var transaction = await sink.BeginAsync(options.Table, schema, options.Mode, options.PrimaryKey, cancellationToken).ConfigureAwait(false);
-                await using (transaction.ConfigureAwait(false))
-                {
-                    await transaction.WriteAsync(rows, cancellationToken).ConfigureAwait(false);
-                    var (inserted, updated, ignored) = await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    Totals.Inserted += inserted;
-                    Totals.Updated += updated;
-                    Totals.Ignored += ignored;
-                    return;
-                }
-            }
-            catch (DbException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                if (rows.Count == 1)
-                {
-                    Reject(new RejectedRow(good[offset].Location, good[offset].Text, Engine.WorkError.Flatten(ex.Message)), reject);
-                    return;
-                }
-            }
-        }
-
-        var half = rows.Count / 2;
-        await WriteSplittingAsync(schema, rows.Slice(0, half), good, offset, failed: false, reject, cancellationToken).ConfigureAwait(false);
-        await WriteSplittingAsync(schema, rows.Slice(half, rows.Count - half), good, offset + half, failed: false, reject, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<TableSchema> PrepareTableAsync(IReadOnlyList<InsertRow> firstBatch, CancellationToken cancellationToken)
-    {
-        await ReadTableAsync(cancellationToken).ConfigureAwait(false);
-        if (_schema is { } existing)
-        {
-            return existing;
-        }
-
-        var inferred = TableSchema.Infer(firstBatch);
-        var missingKey = options.PrimaryKey.Where(k => !inferred.Contains(k)).ToList();
-        if (missingKey.Count > 0)
-        {
-            throw new InvalidOperationException($"primary key column {string.Join(", ", missingKey)} is not a field of the records");
-        }
-
-        await sink.CreateTableAsync(options.Table, inferred, options.PrimaryKey, cancellationToken).ConfigureAwait(false);
-        return inferred;
-    }
-
-    private void Reject(RejectedRow row, Action<RejectedRow> reject)
-    {
-        Totals.Rejected++;
-        reject(row);
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(fields);
+        ResultFields.WriteStart(result, fields);
+        fields.WriteString("source", result.Item.Source);
+        fields.WriteNumber("first_line", result.Item.FirstLine);
+        fields.WriteNumber("last_line", result.Item.LastLine);
+        fields.WriteNumber("records", (long)result.Item.Records);
+        fields.WriteNumber("stored", result.Value?.Stored);
+        fields.WriteNumber("rejected", result.Value?.Rejected);
+        ResultFields.WriteEnd(result, fields);
     }
 }

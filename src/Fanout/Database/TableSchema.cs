@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
+using Fanout.Database.Parsing;
 
 namespace Fanout.Database;
 
 /// <summary>The columns of the target table, and how record values become column values.</summary>
-public sealed class TableSchema
+internal sealed class TableSchema
 {
     private readonly List<KeyValuePair<string, ColumnType>> _columns;
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);

@@ -21,6 +21,25 @@ public interface IWorkHandler<in TItem, TResult>
     /// <returns>The partition name, or <see langword="null"/>.</returns>
     string? GetPartition(TItem item) => null;
 
+    /// <summary>The item's own limit of retries, overriding <see cref="WorkPoolOptions.Retries"/>; <see langword="null"/> for the pool's.</summary>
+    /// <param name="item">The item.</param>
+    /// <returns>The retries, or <see langword="null"/>.</returns>
+    int? GetRetries(TItem item) => null;
+
+    /// <summary>The item's own time limit per attempt, overriding <see cref="WorkPoolOptions.AttemptTimeout"/>; <see langword="null"/> for the pool's.</summary>
+    /// <param name="item">The item.</param>
+    /// <returns>The limit, or <see langword="null"/>.</returns>
+    TimeSpan? GetAttemptTimeout(TItem item) => null;
+
+    /// <summary>
+    /// The value an item's result carries after another attempt, from the earlier attempts' and the latest's (a
+    /// test's result keeps its earlier failed runs, say). The default keeps the latest.
+    /// </summary>
+    /// <param name="earlier">What the earlier attempts left; <see langword="null"/> before the second attempt.</param>
+    /// <param name="latest">The latest attempt's value.</param>
+    /// <returns>The value to keep.</returns>
+    TResult? MergeAttempts(TResult? earlier, TResult? latest) => latest;
+
     /// <summary>Whether an exception thrown by <see cref="HandleAsync"/> is worth a retry.</summary>
     /// <param name="exception">The exception.</param>
     /// <returns><see langword="true"/> to retry.</returns>

@@ -66,6 +66,10 @@ public sealed record WorkPoolOptions
     /// <value>Default <see langword="null"/> (all items).</value>
     public Shard? Shard { get; init; }
 
+    /// <summary>The random source of the retry delays' jitter; called from any worker, so it must be thread-safe.</summary>
+    /// <value>Default <see cref="Random.Shared"/>.</value>
+    public Random Random { get; init; } = Random.Shared;
+
     /// <summary>The clock for pacing, timeouts, backoff and timings.</summary>
     /// <value>Default <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
@@ -103,5 +107,6 @@ public sealed record WorkPoolOptions
 
         ArgumentOutOfRangeException.ThrowIfLessThan(OrderWindow, 1, nameof(OrderWindow));
         ArgumentNullException.ThrowIfNull(TimeProvider);
+        ArgumentNullException.ThrowIfNull(Random);
     }
 }

@@ -26,8 +26,17 @@ public sealed record WorkResult<TItem, TResult>
     /// <summary>How many attempts were made (1 when no retry was needed).</summary>
     public required int Attempts { get; init; }
 
+    /// <summary>Which worker ran the item, from 1 (a slot number: at most one item runs in a slot at a time); 0 when none did.</summary>
+    public required int Worker { get; init; }
+
     /// <summary>When the item was due to start: its rate-limit slot, or when it was read from the input.</summary>
     public required DateTimeOffset ScheduledAt { get; init; }
+
+    /// <summary>When its first attempt started: <see cref="ScheduledAt"/> plus <see cref="QueueWait"/>.</summary>
+    public DateTimeOffset StartedAt => ScheduledAt + QueueWait;
+
+    /// <summary>When its last attempt ended: <see cref="StartedAt"/> plus <see cref="RunTime"/>.</summary>
+    public DateTimeOffset EndedAt => StartedAt + RunTime;
 
     /// <summary>How long the item waited between being due and a worker starting it.</summary>
     public required TimeSpan QueueWait { get; init; }

@@ -58,7 +58,8 @@ internal sealed partial class WorkRun<TItem, TResult>
         var workers = new Task[_options.Concurrency];
         for (var i = 0; i < workers.Length; i++)
         {
-            workers[i] = Task.Run(WorkAsync);
+            var worker = i + 1;
+            workers[i] = Task.Run(() => WorkAsync(worker));
         }
 
         var completion = CompleteOutputAsync(producer, workers);
@@ -167,7 +168,7 @@ internal sealed partial class WorkRun<TItem, TResult>
         }
     }
 
-    private async Task WorkAsync()
+    private async Task WorkAsync(int worker)
     {
         var reader = _input.Reader;
         var stop = _stopIntake.Token;
@@ -178,7 +179,7 @@ internal sealed partial class WorkRun<TItem, TResult>
             {
                 while (!stop.IsCancellationRequested && reader.TryRead(out var pending))
                 {
-                    var result = await RunItemAsync(pending, deadline).ConfigureAwait(false);
+                    var result = await RunItemAsync(pending, worker, deadline).ConfigureAwait(false);
                     await _output.Writer.WriteAsync(result, _consumerGone.Token).ConfigureAwait(false);
                     if (result.Error is { Kind: not WorkError.CancelledKind }
                         && _options.MaxFailures is { } maxFailures
@@ -196,9 +197,9 @@ internal sealed partial class WorkRun<TItem, TResult>
         }
     }
 
-    private async Task<WorkResult<TItem, TResult>> RunItemAsync(Pending pending, AttemptDeadline deadline)
+    private async Task<WorkResult<TItem, TResult>> RunItemAsync(Pending pending, int worker, AttemptDeadline deadline)
     {
-        var state = new ItemState(this, pending);
+        var state = new ItemState(this, pending, _handler.GetAttemptTimeout(pending.Item) ?? _options.AttemptTimeout);
         RateLimitLease? lease = null;
         var startTimestamp = _time.GetTimestamp();
         AttemptOutcome<TResult> outcome;
@@ -211,7 +212,8 @@ internal sealed partial class WorkRun<TItem, TResult>
 
             // Waiting for a partition permit is queueing, not work: the run time starts once it is held.
             startTimestamp = _time.GetTimestamp();
-            outcome = await RetryLoop.RunAsync(state, static (s, token) => s.Run.AttemptAsync(s, token), _options, deadline, _abortItems.Token).ConfigureAwait(false);
+            var retries = _handler.GetRetries(pending.Item) ?? _options.Retries;
+            outcome = await RetryLoop.RunAsync(state, static (s, token) => s.Run.AttemptAsync(s, token), _options, retries, state.Timeout, deadline, _abortItems.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_abortItems.IsCancellationRequested)
         {
@@ -232,6 +234,7 @@ internal sealed partial class WorkRun<TItem, TResult>
             Value = outcome.Value,
             Error = outcome.Error,
             Attempts = Math.Max(state.Attempts, 1),
+            Worker = worker,
             ScheduledAt = pending.ScheduledAt,
             QueueWait = queueWait < TimeSpan.Zero ? TimeSpan.Zero : queueWait,
             RunTime = runTime,
@@ -245,7 +248,7 @@ internal sealed partial class WorkRun<TItem, TResult>
         AttemptOutcome<TResult> outcome;
         try
         {
-            outcome = await _handler.HandleAsync(state.Pending.Item, new AttemptContext(state.Pending.Key, state.Pending.Index, attempt), token).ConfigureAwait(false);
+            outcome = await _handler.HandleAsync(state.Pending.Item, new AttemptContext(state.Pending.Key, state.Pending.Index, attempt) { Timeout = state.Timeout }, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -257,17 +260,19 @@ internal sealed partial class WorkRun<TItem, TResult>
             outcome = AttemptOutcome<TResult>.Failure(WorkError.FromException(ex), isTransient: _handler.IsTransient(ex));
         }
 
-        state.LastValue = outcome.Value;
-        return outcome;
+        state.LastValue = _handler.MergeAttempts(state.LastValue, outcome.Value);
+        return outcome with { Value = state.LastValue };
     }
 
     private sealed record Pending(TItem Item, string Key, long Index, long ScheduledTimestamp, DateTimeOffset ScheduledAt);
 
-    private sealed class ItemState(WorkRun<TItem, TResult> run, Pending pending)
+    private sealed class ItemState(WorkRun<TItem, TResult> run, Pending pending, TimeSpan? timeout)
     {
         public WorkRun<TItem, TResult> Run { get; } = run;
 
         public Pending Pending { get; } = pending;
+
+        public TimeSpan? Timeout { get; } = timeout;
 
         public int Attempts { get; set; }
 

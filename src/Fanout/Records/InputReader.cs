@@ -10,40 +10,37 @@ public static class InputReader
     /// <summary>The name that stands for standard input.</summary>
     public const string StandardInputName = "-";
 
+    // Lines (URLs, commands, paths) are short: a small chunk lets the first item start as soon as it is read.
+    private const int LineChunkBytes = 1 << 14;
+
     /// <summary>
-    /// Reads the lines of each source in turn, skipping blank lines and lines starting with <c>#</c>.
-    /// No sources means standard input.
+    /// Reads the lines of each source in turn, skipping blank lines and lines starting with <c>#</c>
+    /// (the rule of <see cref="TextChunk.ForEachLine"/>), each trimmed of spaces and tabs. No sources means
+    /// standard input. Input is UTF-8 (a byte order mark is dropped); UTF-16 and UTF-32 input is an error.
     /// </summary>
     /// <param name="sources">File paths; <c>-</c> is standard input.</param>
     /// <param name="openStandardInput">Opens standard input when it is asked for.</param>
     /// <param name="cancellationToken">Stops reading.</param>
     /// <returns>The lines.</returns>
+    /// <exception cref="FormatException">A source is not UTF-8.</exception>
     public static async IAsyncEnumerable<InputLine> ReadLinesAsync(
         IReadOnlyList<string> sources,
         Func<Stream> openStandardInput,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(sources);
-        ArgumentNullException.ThrowIfNull(openStandardInput);
-        IReadOnlyList<string> names = sources.Count == 0 ? [StandardInputName] : sources;
-        foreach (var name in names)
+        var lines = new List<InputLine>();
+        await foreach (var chunk in ReadChunksAsync(sources, openStandardInput, LineChunkBytes, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            var stream = Open(name, openStandardInput);
-            using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-            var regularFile = stream.CanSeek;
-            long lineNumber = 0;
-            while ((regularFile ? reader.ReadLine() : await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false)) is { } text)
+            chunk.ForEachLine((chunk, lines), static (state, number, start, length) =>
+                state.lines.Add(new InputLine(state.chunk.Source, number, Encoding.UTF8.GetString(state.chunk.Bytes, start, length))));
+            ArrayPool<byte>.Shared.Return(chunk.Bytes);
+            foreach (var line in lines)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                lineNumber++;
-                var trimmed = text.AsSpan().Trim();
-                if (trimmed.IsEmpty || trimmed[0] == '#')
-                {
-                    continue;
-                }
-
-                yield return new InputLine(name, lineNumber, text.Trim());
+                yield return line;
             }
+
+            lines.Clear();
         }
     }
 
@@ -56,6 +53,10 @@ public static class InputReader
     /// <param name="sources">File paths; <c>-</c> is standard input.</param>
     /// <param name="openStandardInput">Opens standard input when it is asked for.</param>
     /// <param name="chunkBytes">About how many bytes a chunk holds (more when one line is longer).</param>
+    /// <param name="quotedLineBreaks">
+    /// Whether a line break inside double quotes belongs to the record (CSV): chunks then end only where a record
+    /// ends, so each can be parsed on its own. A quote that is never closed runs to the end of its source.
+    /// </param>
     /// <param name="cancellationToken">Stops reading.</param>
     /// <returns>The chunks, in order.</returns>
     /// <exception cref="FormatException">A source is not UTF-8.</exception>
@@ -63,6 +64,7 @@ public static class InputReader
         IReadOnlyList<string> sources,
         Func<Stream> openStandardInput,
         int chunkBytes = 1 << 16,
+        bool quotedLineBreaks = false,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sources);
@@ -113,7 +115,7 @@ public static class InputReader
                     break;
                 }
 
-                var end = buffer.AsSpan(0, filled).LastIndexOf((byte)'\n') + 1;
+                var end = (quotedLineBreaks ? LastRecordEnd(buffer.AsSpan(0, filled)) : buffer.AsSpan(0, filled).LastIndexOf((byte)'\n')) + 1;
                 if (end == 0)
                 {
                     // No whole line yet: keep reading. Whole lines go out at once, even a few from a slow
@@ -128,6 +130,35 @@ public static class InputReader
                 line += newlines;
                 (buffer, filled) = (next, filled - end);
             }
+        }
+    }
+
+    /// <summary>The last line break outside double quotes, or -1. The span starts where a record starts.</summary>
+    private static int LastRecordEnd(ReadOnlySpan<byte> text)
+    {
+        // RFC 4180 doubles a quote inside a quoted field, so the count of quotes before a line break is even exactly
+        // when the break is outside quotes.
+        var last = -1;
+        var quoted = false;
+        for (var at = 0; ;)
+        {
+            var next = text[at..].IndexOfAny((byte)'"', (byte)'\n');
+            if (next < 0)
+            {
+                return last;
+            }
+
+            at += next;
+            if (text[at] == (byte)'"')
+            {
+                quoted = !quoted;
+            }
+            else if (!quoted)
+            {
+                last = at;
+            }
+
+            at++;
         }
     }
 

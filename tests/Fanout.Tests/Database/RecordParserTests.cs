@@ -1,4 +1,5 @@
 using Fanout.Database;
+using Fanout.Database.Parsing;
 using Xunit;
 
 namespace Fanout.Tests.Database;
@@ -78,7 +79,7 @@ public sealed class RecordParserTests
     public void A_released_block_cannot_be_read_and_its_storage_serves_later_blocks_intact()
     {
         var first = RecordParser.ParseJson("a", "{\"x\":1,\"y\":\"one\"}\n{\"x\":2,\"y\":\"two\"}");
-        var batch = new InsertBatch();
+        var batch = new RowChunk();
         batch.Add(first[1]);
         first.Release();
 

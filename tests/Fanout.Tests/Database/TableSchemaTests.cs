@@ -1,4 +1,5 @@
 using Fanout.Database;
+using Fanout.Database.Parsing;
 using Xunit;
 
 namespace Fanout.Tests.Database;

@@ -79,6 +79,11 @@ public sealed class InputReaderTests
             expected.Add(line);
         }
 
+        // The lines as a plain reading of the files gives them: numbered from 1, blank and # lines left out.
+        var plain = new[] { a, b }.SelectMany(path => File.ReadAllLines(path).Select((line, i) => new InputLine(path, i + 1, line.Trim().TrimStart('\uFEFF'))))
+            .Where(line => line.Text.Length > 0 && !line.Text.StartsWith('#'));
+        Assert.Equal(plain, expected);
+
         foreach (var size in new[] { 16, 100, 4096, 1 << 16 })
         {
             Assert.Equal(expected, await ChunkLinesAsync([a, b], () => Stream.Null, size));

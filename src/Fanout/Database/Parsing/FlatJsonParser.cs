@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 
-namespace Fanout.Database;
+namespace Fanout.Database.Parsing;
 
 /// <summary>
 /// The fast path for the common record: one flat JSON object whose strings have no escapes. It reads

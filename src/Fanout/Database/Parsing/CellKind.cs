@@ -1,7 +1,7 @@
-namespace Fanout.Database;
+namespace Fanout.Database.Parsing;
 
 /// <summary>What a <see cref="Cell"/> holds.</summary>
-public enum CellKind : byte
+internal enum CellKind : byte
 {
     /// <summary>No value (JSON null, an empty CSV cell, or an absent field).</summary>
     Null,

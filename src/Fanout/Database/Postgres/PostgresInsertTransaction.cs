@@ -1,6 +1,7 @@
+using Fanout.Database.Parsing;
 using Npgsql;
 
-namespace Fanout.Database;
+namespace Fanout.Database.Postgres;
 
 /// <summary>
 /// A PostgreSQL transaction holding one COPY open from the first row to the commit: however many batches go in,

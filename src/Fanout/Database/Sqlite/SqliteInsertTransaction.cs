@@ -1,7 +1,8 @@
+using Fanout.Database.Parsing;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
-namespace Fanout.Database;
+namespace Fanout.Database.Sqlite;
 
 /// <summary>
 /// A SQLite transaction with its INSERT (and, for upserts, UPDATE) prepared once and bound by position straight

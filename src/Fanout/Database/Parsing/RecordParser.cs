@@ -1,13 +1,12 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Fanout.Records;
 
-namespace Fanout.Database;
+namespace Fanout.Database.Parsing;
 
 /// <summary>Records from JSONL (parsed from UTF-8 bytes) or CSV (the header row gives the names; values typed from their text).</summary>
-public static class RecordParser
+internal static class RecordParser
 {
     private const string OutOfRange = "a number is out of range (beyond ±1.7e308)";
     private static int _fieldsPerRecord = 8;
@@ -29,14 +28,7 @@ public static class RecordParser
         var lines = chunk.Newlines + 1;
         var builder = new RecordBlockBuilder(chunk.Source, lines, lines * Math.Max(1, Volatile.Read(ref _fieldsPerRecord)));
         chunk.ForEachLine((builder, chunk.Bytes), static (state, number, start, length) => ParseLine(state.builder, state.Bytes, number, start, length));
-        if (chunk.PooledBuffer)
-        {
-            // The cells point into the chunk: its buffer goes back to the pool when the block is released.
-            builder.OwnPooled(chunk.Bytes);
-        }
-
-        var block = builder.Build();
-        block.KeepChunk(chunk);
+        var block = Built(builder, chunk, null);
         if (block.Count > 0)
         {
             Volatile.Write(ref _fieldsPerRecord, (block.FieldCount + block.Count - 1) / block.Count);
@@ -139,68 +131,34 @@ public static class RecordParser
         return Cell.FromJson(bytes, at, lineStart + (int)reader.BytesConsumed - at);
     }
 
-    /// <summary>The records of a CSV stream (the header row gives the names); quoted fields may hold commas, quotes and line breaks.</summary>
-    /// <param name="source">The file name, for locations.</param>
-    /// <param name="reader">The CSV text.</param>
-    /// <param name="blockRecords">Records per block.</param>
-    /// <param name="cancellationToken">Stops reading.</param>
-    /// <returns>Blocks of records; a row with the wrong number of fields is a record with an <see cref="InsertRow.Error"/>.</returns>
-    public static async IAsyncEnumerable<RecordBlock> ParseCsvAsync(string source, TextReader reader, int blockRecords = 1000, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The CSV records of a chunk cut at record ends, named by the source's <paramref name="header"/> (see
+    /// <see cref="CsvParser.ReadHeader"/>); a row with the wrong number of fields is a record with an
+    /// <see cref="InsertRow.Error"/>. Like <see cref="ParseJson(TextChunk)"/>, the values stay in the chunk's buffer.
+    /// </summary>
+    /// <param name="chunk">Whole records.</param>
+    /// <param name="header">The field names.</param>
+    /// <returns>The records.</returns>
+    public static RecordBlock ParseCsv(TextChunk chunk, IReadOnlyList<string> header)
     {
-        IReadOnlyList<string>? header = null;
-        var builder = new RecordBlockBuilder(source);
-        await foreach (var (line, raw, cells) in CsvRecordReader.ReadAsync(reader, cancellationToken).ConfigureAwait(false))
-        {
-            if (header is null)
-            {
-                header = cells;
-                continue;
-            }
-
-            builder.StartRecord(line, builder.Encode(raw));
-            if (cells.Count != header.Count)
-            {
-                builder.Fail($"{cells.Count} fields, the header has {header.Count}");
-            }
-            else
-            {
-                for (var i = 0; i < header.Count; i++)
-                {
-                    builder.AddField(header[i], Typed(builder, cells[i]));
-                }
-            }
-
-            if (builder.Count >= blockRecords)
-            {
-                yield return builder.Build();
-            }
-        }
-
-        if (builder.Count > 0)
-        {
-            yield return builder.Build();
-        }
+        ArgumentNullException.ThrowIfNull(chunk);
+        ArgumentNullException.ThrowIfNull(header);
+        var lines = chunk.Newlines + 1;
+        var builder = new RecordBlockBuilder(chunk.Source, lines, lines * header.Count);
+        CsvParser.Parse(builder, chunk, header);
+        return Built(builder, chunk, header);
     }
 
-    /// <summary>A CSV cell's value: empty is null; integers (without leading zeros, which are kept as text), numbers and true/false are typed.</summary>
-    private static Cell Typed(RecordBlockBuilder builder, string cell)
+    private static RecordBlock Built(RecordBlockBuilder builder, TextChunk chunk, IReadOnlyList<string>? header)
     {
-        if (cell.Length == 0)
+        if (chunk.PooledBuffer)
         {
-            return Cell.Null;
+            // The cells point into the chunk: its buffer goes back to the pool when the block is released.
+            builder.OwnPooled(chunk.Bytes);
         }
 
-        var leadingZero = cell.Length > 1 && cell[0] == '0' && char.IsAsciiDigit(cell[1]);
-        if (!leadingZero && long.TryParse(cell, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
-        {
-            return Cell.FromInteger(l);
-        }
-
-        if (!leadingZero && double.TryParse(cell, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d))
-        {
-            return Cell.FromReal(d);
-        }
-
-        return bool.TryParse(cell, out var b) ? Cell.FromBoolean(b) : builder.Encode(cell);
+        var block = builder.Build();
+        block.KeepChunk(chunk, header);
+        return block;
     }
 }

@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
+using Fanout.Database.Parsing;
 
-namespace Fanout.Database;
+namespace Fanout.Database.Postgres;
 
 /// <summary>
 /// Writes rows for PostgreSQL's COPY straight from the cells, in one of its two formats.

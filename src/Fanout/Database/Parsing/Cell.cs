@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Fanout.Database;
+namespace Fanout.Database.Parsing;
 
 /// <summary>
 /// One record value without an object of its own: numbers and booleans inline, text and JSON as a
@@ -9,7 +9,7 @@ namespace Fanout.Database;
 /// thousands of values alive between parsing and writing; as objects, copying them from one garbage
 /// collector generation to the next cost more CPU than parsing them.
 /// </summary>
-public readonly struct Cell : IEquatable<Cell>
+internal readonly struct Cell : IEquatable<Cell>
 {
     private readonly long _bits;
     private readonly byte[]? _buffer;

@@ -1,12 +1,12 @@
 using System.Text;
 
-namespace Fanout.Database;
+namespace Fanout.Database.Parsing;
 
 /// <summary>Builds a <see cref="RecordBlock"/>: start a record, add its fields, start the next.</summary>
 /// <param name="source">The file the records come from, for locations.</param>
 /// <param name="records">How many records to make room for.</param>
 /// <param name="fields">How many fields (all records together) to make room for.</param>
-public sealed class RecordBlockBuilder(string source, int records = 0, int fields = 0)
+internal sealed class RecordBlockBuilder(string source, int records = 0, int fields = 0)
 {
     private const int LinearNameSearch = 32;
     private RecordBlockStorage? _storage = RecordBlockStorage.Rent(records, fields);

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 
-namespace Fanout.Database;
+namespace Fanout.Database.Parsing;
 
 /// <summary>
 /// The lists a <see cref="RecordBlock"/> keeps its records in. A released block gives them back here and

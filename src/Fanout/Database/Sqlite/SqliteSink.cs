@@ -1,13 +1,14 @@
+using Fanout.Database.Parsing;
 using Microsoft.Data.Sqlite;
 
-namespace Fanout.Database;
+namespace Fanout.Database.Sqlite;
 
 /// <summary>
 /// SQLite through one writer connection (SQLite has one writer: more connections only queue on its
 /// lock, or fail with "database is locked"), WAL journal, batched transactions and one prepared
 /// statement reused for every row.
 /// </summary>
-public sealed class SqliteSink : IInsertSink
+internal sealed class SqliteSink : IInsertSink
 {
     private readonly SqliteConnection _connection;
 

@@ -1,7 +1,7 @@
-namespace Fanout.Database;
+namespace Fanout.Database.Parsing;
 
 /// <summary>Rows of values in column order, stored in one flat array: what a sink writes.</summary>
-public readonly struct CellRows
+internal readonly struct CellRows
 {
     private readonly Cell[] _cells;
     private readonly int _start;

@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace Fanout.Database;
+namespace Fanout.Database.Parsing;
 
 /// <summary>One parsed record: a position in a <see cref="RecordBlock"/>, with its fields in input order and where it came from.</summary>
-public readonly struct InsertRow
+internal readonly struct InsertRow
 {
     internal InsertRow(RecordBlock block, int index)
     {

@@ -1,4 +1,4 @@
-namespace Fanout.Database;
+namespace Fanout.Database.Parsing;
 
 /// <summary>
 /// Records parsed from one stretch of input, stored compactly: field names once per block, values as
@@ -11,17 +11,18 @@ namespace Fanout.Database;
 /// later block and this block (and every <see cref="InsertRow"/> of it) may no longer be read. A block
 /// that is never released is simply collected.
 /// <para>
-/// A block parsed from a chunk of JSONL keeps the chunk, so its one holder can <see cref="TryCompact"/> it: the
+/// A block parsed from a chunk keeps the chunk, so its one holder can <see cref="TryCompact"/> it: the
 /// parsed lists go back to be reused and the block parses its chunk again, the same way, if it is read again.
 /// </para>
 /// </remarks>
-public sealed class RecordBlock
+internal sealed class RecordBlock
 {
     private const string ReleasedMessage = "the block was released and its storage reused";
     private readonly Dictionary<int, string>? _errors;
     private RecordBlockStorage? _storage;
     // Compacted: no storage, but the chunk to parse again (a released block has neither).
     private Records.TextChunk? _chunk;
+    private IReadOnlyList<string>? _csvHeader;
     private int _holds = 1;
 
     internal RecordBlock(string source, RecordBlockStorage storage, Dictionary<int, string>? errors)
@@ -88,7 +89,7 @@ public sealed class RecordBlock
 
     /// <summary>
     /// Gives the parsed lists back to be reused, keeping only the raw chunk they were parsed from, when the caller
-    /// holds the block alone (no one else can be reading it) and it came from a chunk of JSONL. Reading the block
+    /// holds the block alone (no one else can be reading it) and it came from a chunk. Reading the block
     /// afterwards parses the chunk again, to the same records. For rows kept only in case they are needed again.
     /// </summary>
     /// <returns>Whether the block was compacted.</returns>
@@ -110,8 +111,8 @@ public sealed class RecordBlock
         return true;
     }
 
-    /// <summary>Remembers the chunk the block was parsed from, so that it can be compacted.</summary>
-    internal void KeepChunk(Records.TextChunk chunk) => _chunk = chunk;
+    /// <summary>Remembers the chunk the block was parsed from (and its CSV header, for CSV), so that it can be compacted.</summary>
+    internal void KeepChunk(Records.TextChunk chunk, IReadOnlyList<string>? csvHeader) => (_chunk, _csvHeader) = (chunk, csvHeader);
 
     private RecordBlockStorage Restore()
     {
@@ -121,7 +122,7 @@ public sealed class RecordBlock
         }
 
         // Parsing is deterministic: the same records, fields and errors at the same indexes.
-        _storage = RecordParser.ParseJson(chunk).Detach();
+        _storage = (_csvHeader is null ? RecordParser.ParseJson(chunk) : RecordParser.ParseCsv(chunk, _csvHeader)).Detach();
         return _storage;
     }
 

@@ -1,13 +1,14 @@
+using Fanout.Database.Parsing;
 using Npgsql;
 
-namespace Fanout.Database;
+namespace Fanout.Database.Postgres;
 
 /// <summary>
 /// PostgreSQL through COPY (binary, or text for tables with other column types; encoded from the cells), the fastest way in: each transaction streams its
 /// rows through one COPY (see <see cref="PostgresInsertTransaction"/>). One sink is one connection; a load opens
 /// several for parallel COPY.
 /// </summary>
-public sealed class PostgresSink : IInsertSink
+internal sealed class PostgresSink : IInsertSink
 {
     private readonly NpgsqlConnection _connection;
 
