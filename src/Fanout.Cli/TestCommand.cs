@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text;
 using Fanout.Cli.Console;
 using Fanout.Engine;
 using Fanout.Processes;
@@ -102,24 +100,24 @@ internal static class TestCommand
 
             var options = new CommandOptions
             {
-                // The runner owns time limits and reruns: it stops process groups and marks flaky tests.
-                Timeout = settings.Pool.AttemptTimeout,
-                Retries = settings.Pool.Retries,
                 SkipExitCode = tests ? parse.GetValue(skipExitCode) : int.MinValue,
                 OutputCapBytes = (int)Math.Clamp(ValueParsers.Size(parse.GetValue(outputCap)!, "--output-cap"), 1, int.MaxValue),
                 KillGrace = ValueParsers.Duration(parse.GetValue(killGrace)!, "--kill-grace"),
+                Template = parse.GetValue(template),
             };
-            var shard = settings.Pool.Shard;
-            settings = settings with { Pool = settings.Pool with { AttemptTimeout = null, Retries = 0, Shard = null } };
+            var runner = new CommandRunner(options);
 
-            var commandTemplate = parse.GetValue(template);
+            // Tests are split by their durations (the plan below), not by the pool's key hash.
+            var shard = settings.Pool.Shard;
+            settings = settings with { Pool = settings.Pool with { Shard = null } };
+
             var items = new List<CommandItem>();
             var invalid = 0;
             await foreach (var line in InputReader.ReadLinesAsync(sources, System.Console.OpenStandardInput, cancellationToken))
             {
                 try
                 {
-                    items.Add(CommandInputParser.Parse(line, commandTemplate, items.Count));
+                    items.Add(runner.ParseLine(line, items.Count));
                 }
                 catch (InputFormatException ex)
                 {
@@ -139,18 +137,14 @@ internal static class TestCommand
                 throw new UsageException($"--durations: {ex.Message}");
             }
 
-            if (tests && parse.GetValue(rerunFailed))
+            var onlyFailed = tests && parse.GetValue(rerunFailed);
+            var planned = TestPlan.Plan(items, durations, shard, settings.Pool.Concurrency, onlyFailed);
+            if (onlyFailed && planned.Count == 0 && items.Count > 0)
             {
-                items = [.. items.Where(i => durations.Entries.TryGetValue(i.Name, out var e) && e.Outcome is "failed" or "timed_out" or "error")];
-                if (items.Count == 0)
-                {
-                    System.Console.Error.WriteLine($"fanout: nothing failed last time (per {durationsFile})");
-                    return ExitCodes.Success;
-                }
+                System.Console.Error.WriteLine($"fanout: nothing failed last time (per {durationsFile})");
+                return ExitCodes.Success;
             }
 
-            IReadOnlyList<CommandItem> planned = shard is null ? items : TestPlan.ForShard(items, shard, durations);
-            planned = TestPlan.StartOrder(planned, durations, settings.Pool.Concurrency);
             if (tests && planned.Count == 0 && invalid == 0)
             {
                 throw new UsageException(items.Count == 0 ? "no tests in the input" : $"shard {shard} has no tests");
@@ -163,12 +157,12 @@ internal static class TestCommand
             {
                 Name = name,
                 Noun = noun,
-                Source = _ => WorkPool.ToAsyncEnumerable(planned),
-                Handler = new CommandRunner(options),
-                WriteRecord = CommandResultRecord.Write,
+                Source = _ => planned.ToAsyncEnumerable(),
+                Handler = runner,
+                WriteRecord = CommandRunner.WriteRecord,
                 Observe = results.Add,
-                Describe = result => Block(result, showPasses),
-                Epilogue = stats => tests ? TestSummary(results, stats, invalid) : [],
+                Describe = result => TestReport.Block(result, showPasses),
+                Epilogue = stats => tests ? TestReport.Summary(results, stats, invalid) : [],
                 Completed = stats => wall = stats.WallTime,
             };
             var exitCode = await JobRunner.RunAsync(job, settings, sources);
@@ -179,9 +173,9 @@ internal static class TestCommand
 
             if (durationsFile is not null)
             {
-                foreach (var result in results.Where(r => r.Value is not null))
+                foreach (var result in results)
                 {
-                    durations.Record(result.Key, result.Value!.Duration, CommandResultRecord.OutcomeName(result.Value.Outcome));
+                    durations.Record(result);
                 }
 
                 await durations.SaveAsync(durationsFile, CancellationToken.None);
@@ -195,56 +189,5 @@ internal static class TestCommand
             return exitCode;
         });
         return command;
-    }
-
-    private static string? Block(WorkResult<CommandItem, CommandResult> result, bool showPasses)
-    {
-        var value = result.Value;
-        var failed = !result.Ok;
-        if (!failed && !showPasses)
-        {
-            return null;
-        }
-
-        var label = value is null ? "ERROR" : CommandResultRecord.OutcomeName(value.Outcome).ToUpperInvariant().Replace('_', ' ');
-        var details = value is null
-            ? result.Error?.Message
-            : string.Create(CultureInfo.InvariantCulture, $"{SummaryPrinter.Format(value.Duration)}, {(value.Outcome == CommandOutcome.TimedOut ? result.Error?.Message : CommandRunner.ExitDescription(value.ExitCode))}{(value.Runs > 1 ? $", {value.Runs} runs" : string.Empty)}{(value.Flaky ? ", flaky" : string.Empty)}");
-        var block = new StringBuilder().Append("── ").Append(label).Append(' ').Append(result.Key).Append(" (").Append(details).Append(") ──");
-        if (value is not null)
-        {
-            foreach (var text in new[] { value.Stdout, value.Stderr })
-            {
-                if (text.Length > 0)
-                {
-                    block.Append('\n').Append(text.TrimEnd('\n'));
-                }
-            }
-
-            if (value.OutputTruncated)
-            {
-                block.Append("\n(output cut to its last part: --output-cap)");
-            }
-        }
-
-        return block.ToString();
-    }
-
-    private static IEnumerable<string> TestSummary(List<WorkResult<CommandItem, CommandResult>> results, WorkStats stats, int invalid)
-    {
-        var c = CultureInfo.InvariantCulture;
-        var passed = results.Count(r => r.Value?.Outcome == CommandOutcome.Passed);
-        var skipped = results.Count(r => r.Value?.Outcome == CommandOutcome.Skipped);
-        var failed = results.Count - passed - skipped + invalid;
-        var sum = TimeSpan.FromTicks(results.Sum(r => (r.Value?.Duration ?? r.RunTime).Ticks));
-        yield return string.Empty;
-        yield return string.Create(c, $"{passed} passed, {failed} failed, {skipped} skipped");
-        yield return string.Create(c, $"  flaky {results.Count(r => r.Value?.Flaky == true)}, timed out {results.Count(r => r.Value?.Outcome == CommandOutcome.TimedOut)}{(invalid > 0 ? $", invalid input lines {invalid}" : string.Empty)}");
-        foreach (var slow in results.OrderByDescending(r => r.Value?.Duration ?? r.RunTime).Take(SlowestShown))
-        {
-            yield return string.Create(c, $"  slow: {SummaryPrinter.Format(slow.Value?.Duration ?? slow.RunTime),9}  {slow.Key}");
-        }
-
-        yield return string.Create(c, $"  wall {SummaryPrinter.Format(stats.WallTime)} vs sum of durations {SummaryPrinter.Format(sum)}");
     }
 }

@@ -11,9 +11,9 @@ public sealed record CommandItem(string Name, string Command)
     /// <summary>Extra environment variables.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>This command's time limit, overriding <see cref="CommandOptions.Timeout"/>.</summary>
+    /// <summary>This command's time limit, overriding <see cref="Engine.WorkPoolOptions.AttemptTimeout"/>.</summary>
     public TimeSpan? Timeout { get; init; }
 
-    /// <summary>This command's reruns, overriding <see cref="CommandOptions.Retries"/>.</summary>
+    /// <summary>This command's reruns, overriding <see cref="Engine.WorkPoolOptions.Retries"/>.</summary>
     public int? Retries { get; init; }
 }

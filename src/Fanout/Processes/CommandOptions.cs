@@ -1,6 +1,9 @@
 namespace Fanout.Processes;
 
-/// <summary>How commands are run.</summary>
+/// <summary>
+/// How commands are run. Time limits and reruns are the pool's (<see cref="Engine.WorkPoolOptions.AttemptTimeout"/>,
+/// <see cref="Engine.WorkPoolOptions.Retries"/>); a command's own <c>timeout</c> and <c>retries</c> override them.
+/// </summary>
 public sealed record CommandOptions
 {
     /// <summary>The default number of bytes of each output stream kept (the last ones): 4 MiB.</summary>
@@ -11,14 +14,6 @@ public sealed record CommandOptions
 
     /// <summary>The default time between SIGTERM and SIGKILL when a command is stopped.</summary>
     public static readonly TimeSpan DefaultKillGrace = TimeSpan.FromSeconds(5);
-
-    /// <summary>Time limit of one run of a command (a command's own <c>timeout</c> overrides it); <see langword="null"/> for none.</summary>
-    /// <value>Default <see langword="null"/>.</value>
-    public TimeSpan? Timeout { get; init; }
-
-    /// <summary>Reruns of a failed command (a command's own <c>retries</c> overrides it); a pass on a rerun is flaky.</summary>
-    /// <value>Default 0.</value>
-    public int Retries { get; init; }
 
     /// <summary>Exit code counted as skipped.</summary>
     /// <value>Default <see cref="DefaultSkipExitCode"/> (77).</value>
@@ -31,6 +26,13 @@ public sealed record CommandOptions
     /// <summary>Time a stopped command's process group gets between SIGTERM and SIGKILL.</summary>
     /// <value>Default <see cref="DefaultKillGrace"/> (5 s).</value>
     public TimeSpan KillGrace { get; init; } = DefaultKillGrace;
+
+    /// <summary>
+    /// A command template run once per input line (<see cref="CommandRunner.ParseLine"/>): <c>{}</c> is the line,
+    /// shell-quoted; <c>{#}</c> its number from 1. <see langword="null"/> when each line is a command.
+    /// </summary>
+    /// <value>Default <see langword="null"/>.</value>
+    public string? Template { get; init; }
 
     /// <summary>The shell that runs command strings.</summary>
     /// <value>Default <c>/bin/sh</c>.</value>

@@ -1,6 +1,6 @@
 namespace Fanout.Processes;
 
-/// <summary>What a command did, on its last run.</summary>
+/// <summary>What a command did, on its last run (runs are attempts: see <see cref="Engine.WorkResult{TItem,TResult}.Attempts"/>).</summary>
 public sealed record CommandResult
 {
     /// <summary>The outcome of the last run.</summary>
@@ -21,12 +21,18 @@ public sealed record CommandResult
     /// <summary>Duration of the last run.</summary>
     public required TimeSpan Duration { get; init; }
 
-    /// <summary>Runs made (1 when no rerun was needed).</summary>
-    public required int Runs { get; init; }
-
-    /// <summary>Failed a run, then passed a rerun.</summary>
-    public bool Flaky { get; init; }
-
-    /// <summary>The earlier failed runs, oldest first, for reports (JUnit <c>flakyFailure</c>/<c>rerunFailure</c>).</summary>
+    /// <summary>The earlier failed runs, oldest first, for reports (JUnit <c>flakyFailure</c>/<c>rerunFailure</c>); a pass with earlier runs is flaky.</summary>
     public IReadOnlyList<CommandResult> EarlierRuns { get; init; } = [];
+
+    /// <summary>The outcome as records and reports name it: <c>passed</c>, <c>failed</c>, <c>skipped</c> or <c>timed_out</c>.</summary>
+    public string OutcomeName => Outcome switch
+    {
+        CommandOutcome.Passed => "passed",
+        CommandOutcome.Failed => "failed",
+        CommandOutcome.Skipped => "skipped",
+        _ => "timed_out",
+    };
+
+    /// <summary>The exit code in words: <c>exit code 3</c>, <c>killed by signal 15</c>.</summary>
+    public string ExitDescription => CommandRunner.ExitDescription(ExitCode);
 }

@@ -11,23 +11,14 @@ internal static class CommandResultRecord
         var value = result.Value;
         fields.WriteString("name", result.Key);
         fields.WriteString("command", result.Item.Command);
-        fields.WriteString("outcome", value is null ? "error" : OutcomeName(value.Outcome));
+        fields.WriteString("outcome", value is null ? "error" : value.OutcomeName);
         fields.WriteBoolean("ok", result.Ok);
         fields.WriteNumber("exit_code", value?.ExitCode);
         fields.WriteNumber("duration_ms", (value?.Duration ?? result.RunTime).TotalMilliseconds);
-        fields.WriteNumber("runs", value?.Runs);
-        fields.WriteBoolean("flaky", value?.Flaky ?? false);
+        fields.WriteBoolean("flaky", result.Ok && result.Attempts > 1);
         fields.WriteString("stdout", value?.Stdout);
         fields.WriteString("stderr", value?.Stderr);
         fields.WriteBoolean("output_truncated", value?.OutputTruncated ?? false);
         fields.WriteString("error", result.Error?.Message);
     }
-
-    public static string OutcomeName(CommandOutcome outcome) => outcome switch
-    {
-        CommandOutcome.Passed => "passed",
-        CommandOutcome.Failed => "failed",
-        CommandOutcome.Skipped => "skipped",
-        _ => "timed_out",
-    };
 }

@@ -1,16 +1,19 @@
-using System.Diagnostics;
 using System.Globalization;
 using Fanout.Engine;
+using Fanout.Records;
 
 namespace Fanout.Processes;
 
 /// <summary>
 /// Runs commands for a <see cref="WorkPool"/>: each in its own session and process group (<see cref="ChildProcess"/>), output
-/// captured to bounded tails, a time limit that stops the whole group (SIGTERM, a grace period, then
-/// SIGKILL), and reruns of failures that mark a later pass as flaky. Cancellation (fail-fast, a second
-/// Ctrl+C) stops the group the same way.
+/// captured to bounded tails. When the attempt's token fires (its time limit, fail-fast, a second Ctrl+C) the whole group
+/// is stopped (SIGTERM, a grace period, then SIGKILL) and the run is reported as timed out. A failed or timed-out run is
+/// worth another attempt: the pool's retries rerun it at once, and a pass on a rerun is flaky (passed with more than one
+/// attempt); the earlier runs are kept in <see cref="CommandResult.EarlierRuns"/>.
 /// </summary>
-public sealed class CommandRunner(CommandOptions options) : IWorkHandler<CommandItem, CommandResult>
+/// <param name="options">How commands are run.</param>
+/// <param name="timeProvider">The clock for durations and the kill grace; the system clock by default.</param>
+public sealed class CommandRunner(CommandOptions options, TimeProvider? timeProvider = null) : IWorkHandler<CommandItem, CommandResult>
 {
     /// <summary>Error kind of a command that exited non-zero.</summary>
     public const string FailedKind = "failed";
@@ -18,6 +21,9 @@ public sealed class CommandRunner(CommandOptions options) : IWorkHandler<Command
     private const int NotExecutable = 8;
     private static readonly TimeSpan PipeDrainLimit = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan LeftoverGrace = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan ReapLimit = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
     /// <inheritdoc/>
     public string GetKey(CommandItem item)
@@ -26,34 +32,64 @@ public sealed class CommandRunner(CommandOptions options) : IWorkHandler<Command
         return item.Name;
     }
 
+    /// <summary>A command's own <c>retries</c>, from its JSONL spec.</summary>
+    /// <param name="item">The command.</param>
+    /// <returns>Its retries, or <see langword="null"/> for the pool's.</returns>
+    public int? GetRetries(CommandItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return item.Retries;
+    }
+
+    /// <summary>A command's own <c>timeout</c>, from its JSONL spec.</summary>
+    /// <param name="item">The command.</param>
+    /// <returns>Its time limit, or <see langword="null"/> for the pool's.</returns>
+    public TimeSpan? GetAttemptTimeout(CommandItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return item.Timeout;
+    }
+
+    /// <summary>The latest run, keeping the earlier (failed) ones for reports.</summary>
+    /// <param name="earlier">The result before this run, if any.</param>
+    /// <param name="latest">This run's result.</param>
+    /// <returns>The result.</returns>
+    public CommandResult? MergeAttempts(CommandResult? earlier, CommandResult? latest) =>
+        earlier is null || latest is null ? latest : latest with { EarlierRuns = [.. earlier.EarlierRuns, earlier with { EarlierRuns = [] }] };
+
     /// <inheritdoc/>
     public async ValueTask<AttemptOutcome<CommandResult>> HandleAsync(CommandItem item, AttemptContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
-        var reruns = item.Retries ?? options.Retries;
-        var earlier = new List<CommandResult>();
-        CommandResult result;
-        for (var run = 1; ; run++)
-        {
-            var once = await RunOnceAsync(item, cancellationToken).ConfigureAwait(false);
-            if (once.Outcome is CommandOutcome.Passed or CommandOutcome.Skipped || run > reruns)
-            {
-                result = once with { Runs = run, Flaky = once.Outcome == CommandOutcome.Passed && earlier.Count > 0, EarlierRuns = earlier };
-                break;
-            }
-
-            earlier.Add(once);
-        }
-
+        var result = await RunOnceAsync(item, cancellationToken).ConfigureAwait(false);
         return result.Outcome switch
         {
             CommandOutcome.Passed or CommandOutcome.Skipped => AttemptOutcome<CommandResult>.Success(result),
+
+            // A rerun goes at once: a test's failure is not a server that needs time to recover.
             CommandOutcome.TimedOut => AttemptOutcome<CommandResult>.Failure(
-                new WorkError(WorkError.TimeoutKind, $"timed out after {DurationFormat.Format(item.Timeout ?? options.Timeout ?? TimeSpan.Zero)}; process group stopped") { ExitCode = result.ExitCode },
-                result),
-            _ => AttemptOutcome<CommandResult>.Failure(new WorkError(FailedKind, ExitDescription(result.ExitCode)) { ExitCode = result.ExitCode }, result),
+                new WorkError(WorkError.TimeoutKind, $"timed out after {DurationFormat.Format(context.Timeout ?? result.Duration)}; process group stopped") { ExitCode = result.ExitCode },
+                result,
+                isTransient: true,
+                retryAfter: TimeSpan.Zero),
+            _ => AttemptOutcome<CommandResult>.Failure(new WorkError(FailedKind, ExitDescription(result.ExitCode)) { ExitCode = result.ExitCode }, result, isTransient: true, retryAfter: TimeSpan.Zero),
         };
     }
+
+    /// <summary>
+    /// Turns an input line into a command: a shell command (named by itself), <c>NAME&lt;TAB&gt;COMMAND</c>, JSONL
+    /// <c>{"name","cmd","cwd","env","timeout","retries"}</c>, or with <see cref="CommandOptions.Template"/>, the value for <c>{}</c>.
+    /// </summary>
+    /// <param name="line">The line.</param>
+    /// <param name="index">Its position among the commands, from 0 (the template's <c>{#}</c> is this plus 1).</param>
+    /// <returns>The command.</returns>
+    /// <exception cref="InputFormatException">The line is not a command.</exception>
+    public CommandItem ParseLine(InputLine line, long index) => CommandInputParser.Parse(line, options.Template, index);
+
+    /// <summary>Writes the output record of one command or test.</summary>
+    /// <param name="result">The command's result.</param>
+    /// <param name="fields">Where the fields go.</param>
+    public static void WriteRecord(WorkResult<CommandItem, CommandResult> result, IRecordFieldWriter fields) => CommandResultRecord.Write(result, fields);
 
     internal static string ExitDescription(int exitCode) =>
         exitCode == ChildProcess.UnknownExitCode ? "exit status unknown (another part of this process reaped the child)"
@@ -61,11 +97,12 @@ public sealed class CommandRunner(CommandOptions options) : IWorkHandler<Command
             ? string.Create(CultureInfo.InvariantCulture, $"killed by signal {exitCode - 128}")
             : string.Create(CultureInfo.InvariantCulture, $"exit code {exitCode}");
 
+    /// <summary>Runs the command once; when <paramref name="cancellationToken"/> fires, its group is stopped and the run is timed out.</summary>
     private async Task<CommandResult> RunOnceAsync(CommandItem item, CancellationToken cancellationToken)
     {
         var stdout = new TailBuffer(options.OutputCapBytes);
         var stderr = new TailBuffer(options.OutputCapBytes);
-        var clock = Stopwatch.StartNew();
+        var start = _time.GetTimestamp();
         using var process = Start(item);
         var group = process.Id;
         using var pumps = new CancellationTokenSource();
@@ -73,21 +110,18 @@ public sealed class CommandRunner(CommandOptions options) : IWorkHandler<Command
             PumpAsync(process.StandardOutput, stdout, pumps.Token),
             PumpAsync(process.StandardError, stderr, pumps.Token));
 
-        var limit = item.Timeout ?? options.Timeout;
-        using var deadline = limit is { } l ? new CancellationTokenSource(l) : new CancellationTokenSource();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
-        var timedOut = false;
+        var stopped = false;
         try
         {
-            await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            timedOut = deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
+            stopped = true;
             await StopAsync(process, group, options.KillGrace).ConfigureAwait(false);
         }
 
-        var duration = clock.Elapsed;
+        var duration = _time.GetElapsedTime(start);
 
         // A command that exited may have left children in its group: they would hold the pipes open.
         if (HasLiveMembers(group))
@@ -95,14 +129,13 @@ public sealed class CommandRunner(CommandOptions options) : IWorkHandler<Command
             await StopAsync(process, group, LeftoverGrace).ConfigureAwait(false);
         }
 
-        await Task.WhenAny(reading, Task.Delay(PipeDrainLimit, CancellationToken.None)).ConfigureAwait(false);
+        await Task.WhenAny(reading, Task.Delay(PipeDrainLimit, _time, CancellationToken.None)).ConfigureAwait(false);
         await pumps.CancelAsync().ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
 
         var exitCode = process.HasExited ? process.ExitCode : 128 + ProcessGroup.SigKill;
         return new CommandResult
         {
-            Outcome = timedOut ? CommandOutcome.TimedOut
+            Outcome = stopped ? CommandOutcome.TimedOut
                 : exitCode == 0 ? CommandOutcome.Passed
                 : exitCode == options.SkipExitCode ? CommandOutcome.Skipped
                 : CommandOutcome.Failed,
@@ -111,7 +144,6 @@ public sealed class CommandRunner(CommandOptions options) : IWorkHandler<Command
             Stderr = stderr.Text(),
             OutputTruncated = stdout.Truncated || stderr.Truncated,
             Duration = duration,
-            Runs = 1,
         };
     }
 
@@ -130,17 +162,17 @@ public sealed class CommandRunner(CommandOptions options) : IWorkHandler<Command
     }
 
     /// <summary>SIGTERM to the group, up to <paramref name="grace"/> for it to go, then SIGKILL.</summary>
-    private static async Task StopAsync(ChildProcess process, int group, TimeSpan grace)
+    private async Task StopAsync(ChildProcess process, int group, TimeSpan grace)
     {
         ProcessGroup.Signal(group, ProcessGroup.SigTerm);
-        var clock = Stopwatch.StartNew();
-        while (HasLiveMembers(group) && clock.Elapsed < grace)
+        var start = _time.GetTimestamp();
+        while (HasLiveMembers(group) && _time.GetElapsedTime(start) < grace)
         {
-            await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
+            await Task.Delay(PollInterval, _time, CancellationToken.None).ConfigureAwait(false);
         }
 
         ProcessGroup.Signal(group, ProcessGroup.SigKill);
-        using var reap = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        using var reap = new CancellationTokenSource(ReapLimit, _time);
         try
         {
             await process.WaitForExitAsync(reap.Token).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Fanout.Engine;
 using Fanout.Records;
 
 namespace Fanout.Processes;
@@ -51,6 +52,22 @@ public sealed class DurationStore
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
             throw new InvalidDataException($"{path} is not a durations file: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Whether the test failed, timed out or could not run last time (for <c>--rerun-failed</c>).</summary>
+    /// <param name="name">The test.</param>
+    /// <returns>Whether it did.</returns>
+    public bool FailedLastTime(string name) => _entries.TryGetValue(name, out var entry) && entry.Outcome is "failed" or "timed_out" or "error";
+
+    /// <summary>Records the outcome of a test's run (nothing when it never ran).</summary>
+    /// <param name="result">The test's result.</param>
+    public void Record(WorkResult<CommandItem, CommandResult> result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Value is { } value)
+        {
+            Record(result.Key, value.Duration, value.OutcomeName);
         }
     }
 

@@ -6,6 +6,24 @@ namespace Fanout.Processes;
 public static class TestPlan
 {
     /// <summary>
+    /// The tests a run takes, in the order they start: those of <paramref name="shard"/> (balanced by past durations,
+    /// see <see cref="ForShard"/>), only those that failed last time when asked, in <see cref="StartOrder"/>.
+    /// </summary>
+    /// <param name="items">All tests, in input order.</param>
+    /// <param name="durations">Past durations and outcomes.</param>
+    /// <param name="shard">The shard to keep, or <see langword="null"/> for all.</param>
+    /// <param name="workers">How many tests run at once.</param>
+    /// <param name="onlyFailed">Keep only the tests that failed, timed out or could not run last time.</param>
+    /// <returns>The tests in start order.</returns>
+    public static IReadOnlyList<CommandItem> Plan(IReadOnlyList<CommandItem> items, DurationStore durations, Shard? shard, int workers, bool onlyFailed)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(durations);
+        IReadOnlyList<CommandItem> kept = onlyFailed ? [.. items.Where(i => durations.FailedLastTime(i.Name))] : items;
+        return StartOrder(shard is null ? kept : ForShard(kept, shard, durations), durations, workers);
+    }
+
+    /// <summary>
     /// The order tests start in, for <paramref name="workers"/> running at once. Tests never seen come first (they
     /// may be long), in input order. Known tests are split into one lane per worker with totals as even as
     /// <see cref="Balance"/> can make them, each lane longest first, and start in order of their planned start time:

@@ -15,6 +15,10 @@ public sealed class CommandRunnerTests : IDisposable
     private static async Task<AttemptOutcome<CommandResult>> RunAsync(CommandItem item, CommandOptions? options = null, CancellationToken cancellationToken = default) =>
         await new CommandRunner(options ?? new CommandOptions()).HandleAsync(item, new AttemptContext(item.Name, 0, 1), cancellationToken);
 
+    /// <summary>Through the pool, which owns time limits and reruns.</summary>
+    private static async Task<WorkResult<CommandItem, CommandResult>> RunInPoolAsync(CommandItem item, WorkPoolOptions pool, CommandOptions? options = null) =>
+        await WorkPool.RunAsync([item], new CommandRunner(options ?? new CommandOptions()), pool).SingleAsync();
+
     [Theory]
     [InlineData("true", CommandOutcome.Passed, 0)]
     [InlineData("exit 3", CommandOutcome.Failed, 3)]
@@ -45,24 +49,30 @@ public sealed class CommandRunnerTests : IDisposable
         var script = $"sh -c 'trap \"\" TERM; echo $$ > {pidFile}; while true; do sleep 0.05; done' & wait";
         var clock = Stopwatch.StartNew();
 
-        var outcome = await RunAsync(new CommandItem("hang", script), new CommandOptions { Timeout = TimeSpan.FromMilliseconds(500), KillGrace = TimeSpan.FromMilliseconds(500) });
+        var outcome = await RunInPoolAsync(new CommandItem("hang", script), new WorkPoolOptions { AttemptTimeout = TimeSpan.FromMilliseconds(500) }, new CommandOptions { KillGrace = TimeSpan.FromMilliseconds(500) });
 
         Assert.Equal(CommandOutcome.TimedOut, outcome.Value!.Outcome);
         Assert.Equal(WorkError.TimeoutKind, outcome.Error!.Kind);
+        Assert.Equal("timed out after 500 ms; process group stopped", outcome.Error.Message);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed}");
         var pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         await Eventually.TrueAsync(() => !IsRunning(pid), $"grandchild {pid} to be gone", TimeSpan.FromSeconds(5));
     }
 
     [Fact]
-    public async Task HandleAsync_cancellation_stops_the_group_at_once()
+    public async Task HandleAsync_cancellation_stops_the_group_at_once_and_an_abort_is_a_cancellation()
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
         var clock = Stopwatch.StartNew();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RunAsync(new CommandItem("long", "sleep 30"), cancellationToken: cancel.Token));
+        var stopped = await RunAsync(new CommandItem("long", "echo started; sleep 30"), cancellationToken: cancel.Token);
+        using var abort = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var aborted = await RunInPoolAsync(new CommandItem("long", "echo started; sleep 30"), new WorkPoolOptions { AbortToken = abort.Token });
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed}");
+        Assert.Equal(CommandOutcome.TimedOut, stopped.Value!.Outcome);
+        Assert.Equal(WorkError.CancelledKind, aborted.Error!.Kind);
+        Assert.Equal("started\n", aborted.Value!.Stdout);
     }
 
     [Fact]
@@ -79,23 +89,24 @@ public sealed class CommandRunnerTests : IDisposable
     public async Task HandleAsync_pass_on_rerun_is_flaky_and_keeps_the_failed_run()
     {
         var marker = _temp.File("ran-once");
-        var outcome = await RunAsync(new CommandItem("flaky", $"if [ -e {marker} ]; then exit 0; else touch {marker}; echo first >&2; exit 1; fi") { Retries = 2 });
+        var outcome = await RunInPoolAsync(new CommandItem("flaky", $"if [ -e {marker} ]; then exit 0; else touch {marker}; echo first >&2; exit 1; fi") { Retries = 2 }, new WorkPoolOptions());
 
         var result = outcome.Value!;
         Assert.Null(outcome.Error);
-        Assert.True(result.Flaky);
-        Assert.Equal(2, result.Runs);
+        Assert.Equal(2, outcome.Attempts);
         Assert.Equal("first\n", Assert.Single(result.EarlierRuns).Stderr);
     }
 
     [Fact]
-    public async Task HandleAsync_failure_on_every_run_is_failed_not_flaky()
+    public async Task HandleAsync_failure_on_every_run_is_failed_and_rerun_at_once()
     {
-        var outcome = await RunAsync(new CommandItem("broken", "exit 1"), new CommandOptions { Retries = 2 });
+        var clock = Stopwatch.StartNew();
+        var outcome = await RunInPoolAsync(new CommandItem("broken", "exit 1"), new WorkPoolOptions { Retries = 2, RetryBaseDelay = TimeSpan.FromSeconds(10) });
 
-        Assert.Equal(3, outcome.Value!.Runs);
-        Assert.False(outcome.Value.Flaky);
+        Assert.Equal(3, outcome.Attempts);
+        Assert.Equal(2, outcome.Value!.EarlierRuns.Count);
         Assert.Equal(CommandRunner.FailedKind, outcome.Error!.Kind);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"reruns waited for a backoff: {clock.Elapsed}");
     }
 
     [Fact]
