@@ -31,7 +31,7 @@ internal sealed class CommonOptions
         };
         Timeout = new("--timeout")
         {
-            Description = "Time limit of one attempt, e.g. 30s, 500ms, 2m; 0 for none" + (defaultTimeout is { } t ? $" [default: {DurationFormat.Format(t).Replace(" ", string.Empty, StringComparison.Ordinal)}]" : string.Empty),
+            Description = "Time limit of one attempt, e.g. 30s, 500ms, 2m; 0 for none" + (defaultTimeout is { } t ? $" [default: {ValueParsers.Show(t)}]" : string.Empty),
         };
         Rate = new("--rate") { Description = "Start at most this many items, e.g. 50/s or 600/m; latency is then measured from each item's slot" };
         Output = outputShortAlias ? new("--output", "-o") : new("--output");

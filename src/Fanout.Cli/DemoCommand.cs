@@ -126,9 +126,9 @@ internal static class DemoCommand
     private static async Task<DemoRow> HttpRowAsync(Uri baseUrl, IAnsiConsole console, CancellationToken cancellationToken)
     {
         var requests = Enumerable.Range(1, HttpRequests)
-            .Select(i => new HttpRequestItem("GET", new Uri(baseUrl, $"/delay/{HttpDelayMs}?id={i}")))
+            .Select(i => new HttpItem("GET", new Uri(baseUrl, $"/delay/{HttpDelayMs}?id={i}")))
             .ToList();
-        using var caller = new HttpCaller(new HttpJobOptions { MaxConnectionsPerServer = HttpConcurrency, BodyMode = HttpBodyMode.None });
+        using var caller = new HttpCaller(new HttpOptions { MaxConnectionsPerServer = HttpConcurrency, BodyMode = HttpBodyMode.None });
         console.WriteLine($"http: {HttpRequests} API calls, each answered after {HttpDelayMs} ms ...");
         var (sequential, concurrent) = await CompareAsync(requests, caller, HttpConcurrency, cancellationToken);
         return new DemoRow("http", $"{HttpRequests} API calls ({HttpDelayMs} ms each)", HttpRequests, HttpConcurrency, sequential, concurrent);
@@ -225,13 +225,8 @@ internal static class DemoCommand
                 await File.WriteAllBytesAsync(Path.Combine(directory.FullName, $"file{i:D3}.log"), block, cancellationToken);
             }
 
-            var files = new List<FileItem>();
-            await foreach (var file in FileFinder.FindAsync([directory.FullName], [], false, () => Stream.Null, cancellationToken))
-            {
-                files.Add(file);
-            }
-
             var reader = new FileReader(new FileReadOptions());
+            var files = await reader.FindAsync([directory.FullName], () => Stream.Null, cancellationToken).ToListAsync(cancellationToken);
             var concurrency = Math.Max(2, Environment.ProcessorCount * 2);
             var (sequential, concurrent) = await CompareAsync(files, reader, concurrency, cancellationToken);
             return new DemoRow("read", $"sha256 of {ReadFiles} x {ReadFileBytes >> 20} MiB files ({Environment.ProcessorCount} cores)", ReadFiles, concurrency, sequential, concurrent);

@@ -1,9 +1,7 @@
 using System.CommandLine;
-using System.Text.Json;
 using Fanout.Cli.Console;
 using Fanout.Downloads;
 using Fanout.Engine;
-using Fanout.Http;
 using Fanout.Records;
 
 namespace Fanout.Cli;
@@ -26,7 +24,6 @@ internal static class DownloadCommand
             Description = "Directory to download into (created if missing); nothing is ever written outside it",
             DefaultValueFactory = _ => ".",
         };
-        var headers = new Option<string[]>("--header", "-H") { Description = "Header 'Name: value' for every request, repeatable; $VAR and ${VAR} come from the environment" };
         var fromJson = new Option<string?>("--from-json") { Description = "Fetch this JSON URL (with the -H headers) and download the links --links selects from it" };
         var links = new Option<string?>("--links") { Description = "Where the links are in the --from-json document: dotted keys, [] for arrays, e.g. 'data[].link'" };
         var where = new Option<string[]>("--where") { Description = "Keep a link only if a field beside it matches, repeatable: 'type in image/jpeg,image/png', 'nsfw=false', 'type!=video/mp4'" };
@@ -38,11 +35,7 @@ internal static class DownloadCommand
         };
         var accept = new Option<string[]>("--accept") { Description = "Media types to accept, comma-separated or repeated, e.g. image/jpeg,image/png or image/*; others fail before anything is written" };
         var maxSize = new Option<string?>("--max-size") { Description = "Largest file, e.g. 500M: checked against Content-Length first and while streaming" };
-        var perHost = new Option<int>("--per-host")
-        {
-            Description = "At most N downloads at once from one host:port, so a long list on one host is polite",
-            DefaultValueFactory = _ => DownloadOptions.DefaultPerHost,
-        };
+        var web = new WebOptions(DownloadOptions.DefaultPerHost, "downloads");
         var limitRate = new Option<string?>("--limit-rate") { Description = "Overall download speed limit in bytes per second, e.g. 10M" };
         var stallTimeout = new Option<string>("--stall-timeout")
         {
@@ -67,22 +60,19 @@ internal static class DownloadCommand
             Exit codes: 0 all downloaded or skipped, 1 some failed, 2 bad usage or unreadable input, 130 interrupted.
             """);
         command.Arguments.Add(inputs);
-        foreach (var option in new Option[] { directory, headers, fromJson, links, where, overwrite, skipExisting, accept, maxSize, perHost, limitRate, stallTimeout, failed })
+        foreach (var option in new Option[] { directory, fromJson, links, where, overwrite, skipExisting, accept, maxSize, limitRate, stallTimeout, failed })
         {
             command.Options.Add(option);
         }
 
+        web.AddTo(command);
         common.AddTo(command);
-        command.SetAction(async (parse, _) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = common.Validate(parse);
             var environment = (Func<string, string?>)Environment.GetEnvironmentVariable;
-            var headerList = HeaderArguments.Parse(parse.GetValue(headers), environment);
-            var perHostLimit = parse.GetValue(perHost);
-            if (perHostLimit < 1)
-            {
-                throw new UsageException("--per-host: must be at least 1");
-            }
+            var (headerList, perHost) = web.Validate(parse, environment);
+            var perHostLimit = perHost ?? DownloadOptions.DefaultPerHost;
 
             var options = new DownloadOptions
             {
@@ -108,13 +98,26 @@ internal static class DownloadCommand
             Func<CancellationToken, IAsyncEnumerable<DownloadItem>>? source = null;
             if (jsonUrl is not null)
             {
-                var items = await LinksFromJsonAsync(jsonUrl, linkPath!, parse.GetValue(where) ?? [], headerList);
+                IReadOnlyList<DownloadItem> items;
+                try
+                {
+                    items = await downloader.ListAsync(jsonUrl, linkPath!, parse.GetValue(where) ?? [], System.Console.Error.WriteLine, cancellationToken);
+                }
+                catch (Exception ex) when (ex is InvalidDataException or ArgumentException)
+                {
+                    throw new UsageException($"--from-json: {ex.Message}");
+                }
+                catch (FormatException ex)
+                {
+                    throw new UsageException($"--links/--where: {ex.Message}");
+                }
+
                 // Planned in listing order as they are read, so collision numbering is the same on every rerun.
-                source = _ => WorkPool.ToAsyncEnumerable(items.Select(item =>
+                source = _ => items.Select(item =>
                 {
                     downloader.Plan(item);
                     return item;
-                }));
+                }).ToAsyncEnumerable();
             }
 
             var failures = new List<(string Url, string Reason, string Line)>();
@@ -124,15 +127,10 @@ internal static class DownloadCommand
             {
                 Name = "download",
                 Noun = "files",
-                Parse = line =>
-                {
-                    var item = DownloadInputParser.Parse(line, environment);
-                    downloader.Plan(item);
-                    return item;
-                },
+                Parse = line => downloader.ParseLine(line, environment),
                 Source = source,
                 Handler = downloader,
-                WriteRecord = DownloadResultRecord.Write,
+                WriteRecord = Downloader.WriteRecord,
                 Status = () => $"{Volatile.Read(ref bytes) / 1e6:0.0} MB, {Volatile.Read(ref bytes) / 1e6 / Math.Max(1e-9, clock.Elapsed.TotalSeconds):0.0} MB/s",
                 Observe = result =>
                 {
@@ -169,61 +167,5 @@ internal static class DownloadCommand
             return exitCode;
         });
         return command;
-    }
-
-    private static async Task<IReadOnlyList<DownloadItem>> LinksFromJsonAsync(string url, string path, IReadOnlyList<string> conditions, IReadOnlyList<KeyValuePair<string, string>> headers)
-    {
-        Uri listing;
-        try
-        {
-            listing = HttpInputParser.ParseUrl(url);
-        }
-        catch (FormatException ex)
-        {
-            throw new UsageException($"--from-json: {ex.Message}");
-        }
-
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-        using var request = new HttpRequestMessage(HttpMethod.Get, listing);
-        foreach (var (name, value) in headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        try
-        {
-            using var response = await client.SendAsync(request);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new UsageException($"--from-json: {url} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
-            }
-
-            using var document = JsonDocument.Parse(await response.Content.ReadAsStreamAsync());
-            var selected = JsonLinks.Select(document.RootElement, path, conditions);
-            var items = new List<DownloadItem>();
-            foreach (var link in selected)
-            {
-                try
-                {
-                    // Relative links are resolved against the listing's URL, as a browser would.
-                    var absolute = Uri.TryCreate(listing, link, out var resolved) ? resolved.ToString() : link;
-                    items.Add(new DownloadItem(HttpInputParser.ParseUrl(absolute)) { InputText = absolute });
-                }
-                catch (FormatException ex)
-                {
-                    System.Console.Error.WriteLine($"{url}: {ex.Message}; skipped");
-                }
-            }
-
-            return items;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
-        {
-            throw new UsageException($"--from-json: could not read {url}: {WorkError.Flatten(ex.Message)}");
-        }
-        catch (FormatException ex)
-        {
-            throw new UsageException($"--links/--where: {ex.Message}");
-        }
     }
 }

@@ -22,13 +22,8 @@ internal static class HttpCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var method = new Option<string>("--request", "-X") { Description = "Method for plain URL lines [default: GET, or POST with --data]" };
-        var headers = new Option<string[]>("--header", "-H")
-        {
-            Description = "Header 'Name: value', repeatable; $VAR and ${VAR} are read from the environment so tokens stay out of files ($$ for a literal $)",
-            AllowMultipleArgumentsPerToken = false,
-        };
         var data = new Option<string?>("--data", "-d") { Description = "Request body for every request; @FILE reads it from a file. JSON bodies get Content-Type application/json" };
-        var perHost = new Option<int?>("--per-host") { Description = "At most N requests in flight to one host:port" };
+        var web = new WebOptions(defaultPerHost: null, "requests");
         var maxBody = new Option<string>("--max-body")
         {
             Description = "Largest response body; larger responses fail and are never buffered whole",
@@ -44,7 +39,7 @@ internal static class HttpCommand
         var maxRedirects = new Option<int>("--max-redirects")
         {
             Description = "Redirects followed; 0 to follow none",
-            DefaultValueFactory = _ => HttpJobOptions.DefaultMaxRedirects,
+            DefaultValueFactory = _ => HttpOptions.DefaultMaxRedirects,
         };
         var common = new CommonOptions(DefaultConcurrency, DefaultRetries, DefaultTimeout);
 
@@ -60,24 +55,19 @@ internal static class HttpCommand
             Exit codes: 0 all requests ok (status < 400), 1 some failed, 2 bad usage or unreadable input, 130 interrupted.
             """);
         command.Arguments.Add(inputs);
-        foreach (var option in new Option[] { method, headers, data, perHost, maxBody, body, saveBodies, maxRedirects })
+        foreach (var option in new Option[] { method, data, maxBody, body, saveBodies, maxRedirects })
         {
             command.Options.Add(option);
         }
 
+        web.AddTo(command);
         common.AddTo(command);
         command.SetAction(async (parse, _) =>
         {
             var settings = common.Validate(parse);
             var environment = (Func<string, string?>)Environment.GetEnvironmentVariable;
-            var headerList = HeaderArguments.Parse(parse.GetValue(headers), environment);
-
+            var (headerList, perHostLimit) = web.Validate(parse, environment);
             var bodyText = parse.GetValue(data) is { } d ? ReadData(d) : null;
-            var perHostLimit = parse.GetValue(perHost);
-            if (perHostLimit < 1)
-            {
-                throw new UsageException("--per-host: must be at least 1");
-            }
 
             var redirects = parse.GetValue(maxRedirects);
             if (redirects < 0)
@@ -85,7 +75,7 @@ internal static class HttpCommand
                 throw new UsageException("--max-redirects: must be 0 or more");
             }
 
-            var options = new HttpJobOptions
+            var options = new HttpOptions
             {
                 Method = (parse.GetValue(method) ?? (bodyText is null ? "GET" : "POST")).ToUpperInvariant(),
                 Headers = headerList,
@@ -101,13 +91,13 @@ internal static class HttpCommand
             using var caller = new HttpCaller(options);
             var statuses = new Tally();
             var errors = new Tally();
-            var job = new JobSpec<HttpRequestItem, HttpCallResult>
+            var job = new JobSpec<HttpItem, HttpResult>
             {
                 Name = "http",
                 Noun = "requests",
-                Parse = line => HttpInputParser.Parse(line, options, environment),
+                Parse = line => caller.ParseLine(line, environment),
                 Handler = caller,
-                WriteRecord = HttpResultRecord.Write,
+                WriteRecord = HttpCaller.WriteRecord,
                 Observe = result =>
                 {
                     statuses.Add(result.Value is { } v ? v.StatusCode.ToString(CultureInfo.InvariantCulture) : result.Error?.Kind ?? "none");

@@ -89,6 +89,8 @@ internal static class ReadCommand
                 MaxMatches = parse.GetValue(maxMatches),
                 IncludeContent = parse.GetValue(content),
                 MaxContentBytes = ValueParsers.Size(parse.GetValue(maxContent)!, "--max-content"),
+                Excludes = parse.GetValue(exclude) ?? [],
+                FollowLinks = parse.GetValue(follow),
             };
             if (parse.GetValue(sort))
             {
@@ -96,15 +98,15 @@ internal static class ReadCommand
             }
 
             var arguments = parse.GetValue(paths) ?? [];
-            var excludes = parse.GetValue(exclude) ?? [];
+            var reader = new FileReader(options);
             long bytes = 0;
-            var job = new JobSpec<FileItem, FileReadResult>
+            var job = new JobSpec<FileReadItem, FileReadResult>
             {
                 Name = "read",
                 Noun = "files",
-                Source = token => FileFinder.FindAsync(arguments, excludes, parse.GetValue(follow), System.Console.OpenStandardInput, token),
-                Handler = new FileReader(options),
-                WriteRecord = (result, fields) => FileResultRecord.Write(result, fields, options),
+                Source = token => reader.FindAsync(arguments, System.Console.OpenStandardInput, token),
+                Handler = reader,
+                WriteRecord = reader.WriteRecord,
                 Observe = result => bytes += result.Value?.Bytes ?? 0,
                 Sections = stats =>
                 [

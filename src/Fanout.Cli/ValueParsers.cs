@@ -28,6 +28,12 @@ internal static class ValueParsers
         throw new UsageException($"{option}: '{text}' is not a duration (examples: 30s, 500ms, 2m)");
     }
 
+    /// <summary>A duration as options take it: <c>30s</c>, <c>500ms</c>, <c>2m</c>.</summary>
+    public static string Show(TimeSpan duration) =>
+        duration.TotalMinutes >= 1 && duration.TotalMinutes == Math.Floor(duration.TotalMinutes) ? duration.TotalMinutes.ToString("0", CultureInfo.InvariantCulture) + "m"
+        : duration.TotalSeconds >= 1 ? duration.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s"
+        : duration.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + "ms";
+
     /// <summary><c>50/s</c>, <c>600/m</c>, <c>3600/h</c>, or a plain number per second.</summary>
     public static double Rate(string text, string option)
     {

@@ -1,12 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Fanout.Cli.Demo;
 
@@ -14,28 +8,13 @@ namespace Fanout.Cli.Demo;
 /// A local server with endpoints that simulate slow APIs, for the demo and the benchmarks. Binds to
 /// 127.0.0.1 only, on a random port unless one is given.
 /// </summary>
-internal sealed class DemoServer : IAsyncDisposable
+internal static class DemoServer
 {
-    private readonly WebApplication _app;
+    public static Task<LoopbackServer> StartAsync(int port = 0, CancellationToken cancellationToken = default) =>
+        LoopbackServer.StartAsync(Map, port, cancellationToken);
 
-    private DemoServer(WebApplication app, Uri baseUrl)
+    private static void Map(WebApplication app)
     {
-        _app = app;
-        BaseUrl = baseUrl;
-    }
-
-    public Uri BaseUrl { get; }
-
-    public static async Task<DemoServer> StartAsync(int port = 0, CancellationToken cancellationToken = default)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(IPAddress.Loopback, port);
-            kestrel.Limits.MaxConcurrentConnections = null;
-        });
-        var app = builder.Build();
         var flakyCounts = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
 
         // GET /delay/{ms}: a JSON API answering after ms milliseconds.
@@ -81,15 +60,5 @@ internal sealed class DemoServer : IAsyncDisposable
                 await context.Response.Body.WriteAsync(block.AsMemory(0, (int)Math.Min(block.Length, n - sent)), context.RequestAborted);
             }
         });
-
-        await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new DemoServer(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 }

@@ -123,17 +123,5 @@ public sealed class Inserter
     /// <summary>Writes the output record of one chunk.</summary>
     /// <param name="result">The chunk's result.</param>
     /// <param name="fields">Where the fields go.</param>
-    public static void WriteRecord(WorkResult<InsertItem, InsertResult> result, IRecordFieldWriter fields)
-    {
-        ArgumentNullException.ThrowIfNull(result);
-        ArgumentNullException.ThrowIfNull(fields);
-        ResultFields.WriteStart(result, fields);
-        fields.WriteString("source", result.Item.Source);
-        fields.WriteNumber("first_line", result.Item.FirstLine);
-        fields.WriteNumber("last_line", result.Item.LastLine);
-        fields.WriteNumber("records", (long)result.Item.Records);
-        fields.WriteNumber("stored", result.Value?.Stored);
-        fields.WriteNumber("rejected", result.Value?.Rejected);
-        ResultFields.WriteEnd(result, fields);
-    }
+    public static void WriteRecord(WorkResult<InsertItem, InsertResult> result, IRecordFieldWriter fields) => InsertRecord.Write(result, fields);
 }

@@ -1,14 +1,14 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
 using Fanout.Engine;
-using Fanout.Http;
+using Fanout.Records;
+using Fanout.Web;
 
 namespace Fanout.Downloads;
 
 /// <summary>
-/// Downloads files for a <see cref="WorkPool"/>: streamed to <c>NAME.part</c> through a fixed buffer,
+/// Downloads files for a <see cref="WorkPool"/>: streamed through a fixed buffer to a <see cref="PartFile"/>,
 /// flushed and renamed only when complete and verified, resumed with a Range request on a rerun,
 /// skipped when already complete. Names are sanitized so nothing is written outside the directory.
 /// </summary>
@@ -36,14 +36,17 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
     private readonly ByteRateLimiter? _rate;
     private readonly Lock _planGate = new();
     private readonly Dictionary<DownloadItem, string> _planned = new(ReferenceEqualityComparer.Instance);
+    private readonly TimeProvider _time;
 
     /// <summary>Creates the downloader and its connection pool.</summary>
     /// <param name="options">Where and how to download.</param>
-    public Downloader(DownloadOptions options)
+    /// <param name="timeProvider">The clock used to read <c>Retry-After</c> dates; the system clock by default.</param>
+    public Downloader(DownloadOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        _client = HttpClientFactory.Create(new HttpJobOptions { MaxConnectionsPerServer = options.MaxConnectionsPerServer });
+        _client = HttpClientFactory.Create(options.MaxConnectionsPerServer, HttpClientFactory.DefaultMaxRedirects);
+        _time = timeProvider ?? TimeProvider.System;
         _rate = options.LimitRate is { } rate ? new ByteRateLimiter(rate) : null;
         Directory.CreateDirectory(options.Directory);
     }
@@ -95,24 +98,23 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
     {
         ArgumentNullException.ThrowIfNull(item);
         var planned = Plan(item);
-        var partPath = FileNames.Inside(_options.Directory, planned + ".part");
         var plannedPath = FileNames.Inside(_options.Directory, planned);
         if (_options.SkipExisting && item.Sha256 is { } expected && File.Exists(plannedPath)
-            && string.Equals(await HashFileAsync(plannedPath, cancellationToken).ConfigureAwait(false), expected, StringComparison.OrdinalIgnoreCase))
+            && string.Equals(await PartFile.HashFileAsync(plannedPath, cancellationToken).ConfigureAwait(false), expected, StringComparison.OrdinalIgnoreCase))
         {
             return AttemptOutcome<DownloadResult>.Success(new DownloadResult { Path = Shown(planned), Bytes = new FileInfo(plannedPath).Length, Sha256 = expected.ToLowerInvariant(), Skipped = true });
         }
 
-        var partLength = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
+        await using var part = PartFile.At(FileNames.Inside(_options.Directory, planned + ".part"));
         using var request = new HttpRequestMessage(HttpMethod.Get, item.Url);
         foreach (var (name, value) in _options.Headers.Concat(item.Headers))
         {
             request.Headers.TryAddWithoutValidation(name, value);
         }
 
-        if (partLength > 0)
+        if (part.Length > 0)
         {
-            request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(partLength, null);
+            request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(part.Length, null);
         }
 
         HttpResponseMessage response;
@@ -122,14 +124,64 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
         }
         catch (HttpRequestException ex)
         {
-            return AttemptOutcome<DownloadResult>.Failure(new WorkError(HttpCaller.NetworkErrorKind, WorkError.Flatten(ex.Message)), isTransient: true);
+            return HttpFailure.Network<DownloadResult>(ex);
         }
 
         using (response)
         {
-            return await ReceiveAsync(item, planned, partPath, partLength, response, cancellationToken).ConfigureAwait(false);
+            return await ReceiveAsync(item, planned, part, response, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Lists the links of a JSON document (an API's gallery, say): the string values at <paramref name="path"/>
+    /// (dotted keys, <c>[]</c> to step into every element of an array, e.g. <c>data[].link</c>) whose sibling fields
+    /// meet every condition (<c>type in image/jpeg,image/png</c>, <c>nsfw=false</c>, <c>type!=video/mp4</c>). The
+    /// listing is fetched with the options' headers; relative links are resolved against its URL, in document order.
+    /// </summary>
+    /// <param name="listing">The JSON document's URL (http or https).</param>
+    /// <param name="path">Where the links are.</param>
+    /// <param name="conditions">Filters on the fields beside each link.</param>
+    /// <param name="skipped">Receives each link that is not a downloadable URL, with why.</param>
+    /// <param name="cancellationToken">Cancels the fetch.</param>
+    /// <returns>The downloads, in listing order.</returns>
+    /// <exception cref="ArgumentException"><paramref name="listing"/> is not an http or https URL.</exception>
+    /// <exception cref="FormatException">The path or a condition is malformed.</exception>
+    /// <exception cref="InvalidDataException">The listing could not be fetched or is not JSON.</exception>
+    public Task<IReadOnlyList<DownloadItem>> ListAsync(string listing, string path, IReadOnlyList<string> conditions, Action<string> skipped, CancellationToken cancellationToken)
+    {
+        Uri url;
+        try
+        {
+            url = WebUrl.Parse(listing);
+        }
+        catch (FormatException ex)
+        {
+            throw new ArgumentException(ex.Message, nameof(listing), ex);
+        }
+
+        return JsonListing.FetchAsync(_client, url, path, conditions, _options.Headers, skipped, cancellationToken);
+    }
+
+    /// <summary>
+    /// Turns an input line into a download: <c>URL</c>, <c>URL NAME</c>, or JSONL <c>{"url","path","sha256","headers"}</c>,
+    /// with <c>$VAR</c> in headers read from <paramref name="environment"/>; its name is planned at once (see <see cref="Plan"/>).
+    /// </summary>
+    /// <param name="line">The line.</param>
+    /// <param name="environment">Looks up a variable; <see langword="null"/> when unset.</param>
+    /// <returns>The download.</returns>
+    /// <exception cref="InputFormatException">The line is not a download.</exception>
+    public DownloadItem ParseLine(InputLine line, Func<string, string?> environment)
+    {
+        var item = DownloadInput.Parse(line, environment);
+        Plan(item);
+        return item;
+    }
+
+    /// <summary>Writes the output record of one download.</summary>
+    /// <param name="result">The download's result.</param>
+    /// <param name="fields">Where the fields go.</param>
+    public static void WriteRecord(WorkResult<DownloadItem, DownloadResult> result, IRecordFieldWriter fields) => DownloadRecord.Write(result, fields);
 
     /// <inheritdoc/>
     public void Dispose()
@@ -138,21 +190,20 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
         _rate?.Dispose();
     }
 
-    private async ValueTask<AttemptOutcome<DownloadResult>> ReceiveAsync(DownloadItem item, string planned, string partPath, long partLength, HttpResponseMessage response, CancellationToken cancellationToken)
+    private async ValueTask<AttemptOutcome<DownloadResult>> ReceiveAsync(DownloadItem item, string planned, PartFile part, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
         var result = new DownloadResult { StatusCode = status };
-        if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && partLength > 0)
+        if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && part.Length > 0)
         {
             // The partial file is at least as long as the resource: start over.
-            File.Delete(partPath);
+            part.Delete();
             return AttemptOutcome<DownloadResult>.Failure(new WorkError(ShortBodyKind, "partial file did not fit the server's copy; starting over"), result, isTransient: true, retryAfter: TimeSpan.Zero);
         }
 
         if (status >= 400)
         {
-            var error = new WorkError(HttpCaller.HttpErrorKind, $"HTTP {status} {response.ReasonPhrase}".TrimEnd()) { StatusCode = status };
-            return AttemptOutcome<DownloadResult>.Failure(error, result, HttpCaller.IsRetryableStatus(status));
+            return HttpFailure.Status(response, result, _time);
         }
 
         var mediaType = response.Content.Headers.ContentType?.MediaType;
@@ -161,8 +212,7 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
             return AttemptOutcome<DownloadResult>.Failure(new WorkError(RejectedTypeKind, $"content type {mediaType ?? "(none)"} is not accepted (--accept {string.Join(',', _options.Accept)})"), result);
         }
 
-        var resumed = response.StatusCode == HttpStatusCode.PartialContent && partLength > 0;
-        var offset = resumed ? partLength : 0;
+        var resumed = response.StatusCode == HttpStatusCode.PartialContent && part.Length > 0;
         var total = resumed ? response.Content.Headers.ContentRange?.Length : response.Content.Headers.ContentLength;
         if (total > _options.MaxSize)
         {
@@ -176,9 +226,9 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
         if (File.Exists(finalPath))
         {
             var existing = new FileInfo(finalPath).Length;
-            if (_options.SkipExisting && total == existing && (item.Sha256 is null || string.Equals(await HashFileAsync(finalPath, cancellationToken).ConfigureAwait(false), item.Sha256, StringComparison.OrdinalIgnoreCase)))
+            if (_options.SkipExisting && total == existing && (item.Sha256 is null || string.Equals(await PartFile.HashFileAsync(finalPath, cancellationToken).ConfigureAwait(false), item.Sha256, StringComparison.OrdinalIgnoreCase)))
             {
-                File.Delete(partPath);
+                part.Delete();
                 return AttemptOutcome<DownloadResult>.Success(result with { Path = Shown(name), Bytes = existing, Skipped = true, Sha256 = item.Sha256?.ToLowerInvariant() });
             }
 
@@ -191,84 +241,77 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
-        Directory.CreateDirectory(Path.GetDirectoryName(partPath)!);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        if (resumed)
+        result = result with { Resumed = resumed };
+        await part.StartAsync(resumed, cancellationToken).ConfigureAwait(false);
+        if (await ReceiveBodyAsync(part, response, result, cancellationToken).ConfigureAwait(false) is { } failed)
         {
-            await HashIntoAsync(partPath, hash, cancellationToken).ConfigureAwait(false);
+            return failed;
         }
 
-        long received = 0;
+        var sha256 = await part.FinishAsync(cancellationToken).ConfigureAwait(false);
+        if (total is { } expectedSize && part.Length != expectedSize)
+        {
+            return AttemptOutcome<DownloadResult>.Failure(new WorkError(ShortBodyKind, string.Create(CultureInfo.InvariantCulture, $"got {part.Length} of {expectedSize} bytes")), result with { Bytes = part.Length }, isTransient: true);
+        }
+
+        if (item.Sha256 is { } wanted && !string.Equals(sha256, wanted, StringComparison.OrdinalIgnoreCase))
+        {
+            var size = part.Length;
+            part.Delete();
+            return AttemptOutcome<DownloadResult>.Failure(new WorkError(ChecksumKind, $"sha256 is {sha256}, expected {wanted.ToLowerInvariant()}"), result with { Bytes = size, Sha256 = sha256 });
+        }
+
+        part.MoveTo(finalPath);
+        return AttemptOutcome<DownloadResult>.Success(result with { Path = Shown(name), Bytes = part.Length, Sha256 = sha256 });
+    }
+
+    /// <summary>Streams the body into the part, within the size limit, the rate limit and the stall timeout; a failure, or <see langword="null"/>.</summary>
+    private async Task<AttemptOutcome<DownloadResult>?> ReceiveBodyAsync(PartFile part, HttpResponseMessage response, DownloadResult result, CancellationToken cancellationToken)
+    {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            var file = new FileStream(partPath, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous);
-            await using (file.ConfigureAwait(false))
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
             {
-                var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                await using (body.ConfigureAwait(false))
+                var chunk = _rate is null ? BufferSize : Math.Min(BufferSize, _rate.ChunkLimit);
+                while (true)
                 {
-                    var chunk = _rate is null ? BufferSize : Math.Min(BufferSize, _rate.ChunkLimit);
-                    while (true)
+                    stall.CancelAfter(_options.StallTimeout);
+                    var read = await body.ReadAsync(buffer.AsMemory(0, chunk), stall.Token).ConfigureAwait(false);
+                    if (read == 0)
                     {
-                        stall.CancelAfter(_options.StallTimeout);
-                        var read = await body.ReadAsync(buffer.AsMemory(0, chunk), stall.Token).ConfigureAwait(false);
-                        if (read == 0)
-                        {
-                            break;
-                        }
+                        return null;
+                    }
 
-                        received += read;
-                        if (offset + received > _options.MaxSize)
-                        {
-                            file.Close();
-                            File.Delete(partPath);
-                            return AttemptOutcome<DownloadResult>.Failure(new WorkError(TooLargeKind, string.Create(CultureInfo.InvariantCulture, $"more than {_options.MaxSize} bytes (--max-size)")), result with { Bytes = offset + received });
-                        }
+                    if (part.Length + read > _options.MaxSize)
+                    {
+                        part.Delete();
+                        return AttemptOutcome<DownloadResult>.Failure(new WorkError(TooLargeKind, string.Create(CultureInfo.InvariantCulture, $"more than {_options.MaxSize} bytes (--max-size)")), result with { Bytes = part.Length + read });
+                    }
 
-                        hash.AppendData(buffer, 0, read);
-                        await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                        if (_rate is not null)
-                        {
-                            await _rate.WaitAsync(read, cancellationToken).ConfigureAwait(false);
-                        }
+                    await part.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    if (_rate is not null)
+                    {
+                        await _rate.WaitAsync(read, cancellationToken).ConfigureAwait(false);
                     }
                 }
-
-                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-                file.Flush(flushToDisk: true);
             }
         }
         catch (OperationCanceledException) when (stall.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            return AttemptOutcome<DownloadResult>.Failure(new WorkError(StalledKind, $"no data for {DurationFormat.Format(_options.StallTimeout)} (stall timeout)"), result with { Bytes = offset + received, Resumed = resumed }, isTransient: true);
+            return AttemptOutcome<DownloadResult>.Failure(new WorkError(StalledKind, $"no data for {DurationFormat.Format(_options.StallTimeout)} (stall timeout)"), result with { Bytes = part.Length }, isTransient: true);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested && ex is not UnauthorizedAccessException)
         {
-            // The connection broke: the partial file stays, so the retry resumes from it.
-            return AttemptOutcome<DownloadResult>.Failure(new WorkError(HttpCaller.NetworkErrorKind, "body: " + WorkError.Flatten(ex.Message)), result with { Bytes = offset + received, Resumed = resumed }, isTransient: true);
+            // The connection broke: the part stays, so the retry resumes from it.
+            return HttpFailure.Network(ex, result with { Bytes = part.Length }, "body");
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-
-        var size = offset + received;
-        if (total is { } expectedSize && size != expectedSize)
-        {
-            return AttemptOutcome<DownloadResult>.Failure(new WorkError(ShortBodyKind, string.Create(CultureInfo.InvariantCulture, $"got {size} of {expectedSize} bytes")), result with { Bytes = size, Resumed = resumed }, isTransient: true);
-        }
-
-        var sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
-        if (item.Sha256 is { } wanted && !string.Equals(sha256, wanted, StringComparison.OrdinalIgnoreCase))
-        {
-            File.Delete(partPath);
-            return AttemptOutcome<DownloadResult>.Failure(new WorkError(ChecksumKind, $"sha256 is {sha256}, expected {wanted.ToLowerInvariant()}"), result with { Bytes = size, Sha256 = sha256 });
-        }
-
-        File.Move(partPath, finalPath, overwrite: true);
-        return AttemptOutcome<DownloadResult>.Success(result with { Path = Shown(name), Bytes = size, Sha256 = sha256, Resumed = resumed });
     }
 
     private string Shown(string relative) => Path.Combine(_options.Directory, relative);
@@ -277,32 +320,4 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
         mediaType is not null
         && (accepted.Equals(mediaType, StringComparison.OrdinalIgnoreCase)
             || (accepted.EndsWith("/*", StringComparison.Ordinal) && mediaType.StartsWith(accepted[..^1], StringComparison.OrdinalIgnoreCase)));
-
-    private static async Task<string> HashFileAsync(string path, CancellationToken cancellationToken)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        await HashIntoAsync(path, hash, cancellationToken).ConfigureAwait(false);
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
-
-    private static async Task HashIntoAsync(string path, IncrementalHash hash, CancellationToken cancellationToken)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
-        {
-            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            await using (stream.ConfigureAwait(false))
-            {
-                int read;
-                while ((read = await stream.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    hash.AppendData(buffer, 0, read);
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
 }

@@ -7,7 +7,7 @@ namespace Fanout.Downloads;
 /// keys, <c>[]</c> to step into every element of an array) and filters on fields beside each link
 /// (<c>type in image/jpeg,image/png</c>, <c>nsfw=false</c>, <c>type!=video/mp4</c>).
 /// </summary>
-public static class JsonLinks
+internal static class JsonLinks
 {
     /// <summary>The string values at <paramref name="path"/> whose sibling fields satisfy every condition.</summary>
     /// <param name="root">The document.</param>

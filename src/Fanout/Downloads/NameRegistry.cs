@@ -25,13 +25,4 @@ internal sealed class NameRegistry
             }
         }
     }
-
-    /// <summary>Takes a name that an earlier claim decided on (for example one already complete on disk).</summary>
-    public bool TryTake(string name)
-    {
-        lock (_gate)
-        {
-            return _taken.Add(name);
-        }
-    }
 }

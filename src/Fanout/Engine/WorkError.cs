@@ -31,6 +31,8 @@ public sealed record WorkError(string Kind, string Message)
     }
 
     /// <summary>Collapses a multi-line message into one line, so a JSONL record or summary row stays readable.</summary>
-    internal static string Flatten(string message) =>
+    /// <param name="message">The message.</param>
+    /// <returns>The message on one line.</returns>
+    public static string Flatten(string message) =>
         message.ReplaceLineEndings(" ").Trim();
 }

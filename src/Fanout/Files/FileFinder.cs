@@ -11,20 +11,8 @@ namespace Fanout.Files;
 /// directories are followed only when asked, and a link back into its own ancestry is reported as a loop.
 /// Problems become items that carry their error, so the run reports them and goes on.
 /// </summary>
-public static class FileFinder
+internal static class FileFinder
 {
-    /// <summary>Error kind of a path that does not exist (or vanished).</summary>
-    public const string NotFoundKind = "not_found";
-
-    /// <summary>Error kind of a directory or file that may not be read.</summary>
-    public const string PermissionDeniedKind = "permission_denied";
-
-    /// <summary>Error kind of a FIFO, socket or device.</summary>
-    public const string NotRegularKind = "not_regular_file";
-
-    /// <summary>Error kind of a symbolic link that leads back into its own ancestry.</summary>
-    public const string SymlinkLoopKind = "symlink_loop";
-
     /// <summary>Finds the files named by <paramref name="arguments"/>.</summary>
     /// <param name="arguments">Files, directories, globs, or <c>-</c> for paths on standard input.</param>
     /// <param name="excludes">Glob patterns to leave out: with a <c>/</c> they match the path under the root, without one any single name in it.</param>
@@ -32,7 +20,7 @@ public static class FileFinder
     /// <param name="openStandardInput">Opens standard input for <c>-</c>.</param>
     /// <param name="cancellationToken">Stops the search.</param>
     /// <returns>The files, in directory order with names sorted.</returns>
-    public static async IAsyncEnumerable<FileItem> FindAsync(
+    public static async IAsyncEnumerable<FileReadItem> FindAsync(
         IReadOnlyList<string> arguments,
         IReadOnlyList<string> excludes,
         bool followLinks,
@@ -66,7 +54,7 @@ public static class FileFinder
 
     private sealed class Search(IReadOnlyList<Glob> excludes, bool followLinks, CancellationToken cancellationToken)
     {
-        public IEnumerable<FileItem> FromPath(string path)
+        public IEnumerable<FileReadItem> FromPath(string path)
         {
             var kind = FileKind.Of(path);
             if (kind == FileKind.Kind.Symlink)
@@ -78,13 +66,13 @@ public static class FileFinder
             return kind switch
             {
                 FileKind.Kind.Directory => Walk(path, path.TrimEnd('/'), path.TrimEnd('/'), RealPath(path), null, []),
-                FileKind.Kind.Regular => [new FileItem(path, path)],
-                FileKind.Kind.Missing => [Failed(path, NotFoundKind, "no such file or directory")],
-                _ => [Failed(path, NotRegularKind, "not a regular file")],
+                FileKind.Kind.Regular => [new FileReadItem(path, path)],
+                FileKind.Kind.Missing => [Failed(path, FileReader.NotFoundKind, "no such file or directory")],
+                _ => [Failed(path, FileReader.NotRegularKind, "not a regular file")],
             };
         }
 
-        public IEnumerable<FileItem> FromGlob(string pattern)
+        public IEnumerable<FileReadItem> FromGlob(string pattern)
         {
             // The base is the literal directory before the first segment with a wildcard.
             var segments = pattern.Split('/');
@@ -105,7 +93,7 @@ public static class FileFinder
             return Walk(baseDirectory, display, display, RealPath(baseDirectory), glob, []);
         }
 
-        private IEnumerable<FileItem> Walk(string directory, string display, string root, string realDirectory, Glob? match, HashSet<string> ancestors)
+        private IEnumerable<FileReadItem> Walk(string directory, string display, string root, string realDirectory, Glob? match, HashSet<string> ancestors)
         {
             ancestors.Add(realDirectory);
             FileSystemInfo[] entries;
@@ -116,19 +104,19 @@ public static class FileFinder
             catch (UnauthorizedAccessException)
             {
                 ancestors.Remove(realDirectory);
-                return [Failed(display, PermissionDeniedKind, "permission denied (directory)")];
+                return [Failed(display, FileReader.PermissionDeniedKind, "permission denied (directory)")];
             }
             catch (DirectoryNotFoundException)
             {
                 ancestors.Remove(realDirectory);
-                return [Failed(display, NotFoundKind, "directory vanished")];
+                return [Failed(display, FileReader.NotFoundKind, "directory vanished")];
             }
 
             Array.Sort(entries, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
             return WalkEntries(entries, display, root, realDirectory, match, ancestors);
         }
 
-        private IEnumerable<FileItem> WalkEntries(FileSystemInfo[] entries, string display, string root, string realDirectory, Glob? match, HashSet<string> ancestors)
+        private IEnumerable<FileReadItem> WalkEntries(FileSystemInfo[] entries, string display, string root, string realDirectory, Glob? match, HashSet<string> ancestors)
         {
             foreach (var entry in entries)
             {
@@ -152,7 +140,7 @@ public static class FileFinder
                     var target = entry.ResolveLinkTarget(returnFinalTarget: true);
                     if (target is null || !target.Exists)
                     {
-                        yield return Failed(shown, NotFoundKind, "broken symbolic link");
+                        yield return Failed(shown, FileReader.NotFoundKind, "broken symbolic link");
                         continue;
                     }
 
@@ -163,7 +151,7 @@ public static class FileFinder
                 switch (kind)
                 {
                     case FileKind.Kind.Directory when ancestors.Contains(realPath):
-                        yield return Failed(shown, SymlinkLoopKind, $"symbolic link loop: leads back to {realPath}");
+                        yield return Failed(shown, FileReader.SymlinkLoopKind, $"symbolic link loop: leads back to {realPath}");
                         break;
                     case FileKind.Kind.Directory:
                         foreach (var item in Walk(entry.FullName, shown, root, realPath, match, ancestors))
@@ -173,17 +161,17 @@ public static class FileFinder
 
                         break;
                     case FileKind.Kind.Regular when match is null || match.IsMatch(relative):
-                        yield return new FileItem(entry.FullName, shown);
+                        yield return new FileReadItem(entry.FullName, shown);
                         break;
                     case FileKind.Kind.Regular:
                         break;
                     case FileKind.Kind.Missing:
-                        yield return Failed(shown, NotFoundKind, "vanished before it was read");
+                        yield return Failed(shown, FileReader.NotFoundKind, "vanished before it was read");
                         break;
                     default:
                         if (match is null || match.IsMatch(relative))
                         {
-                            yield return Failed(shown, NotRegularKind, "not a regular file (FIFO, socket or device)");
+                            yield return Failed(shown, FileReader.NotRegularKind, "not a regular file (FIFO, socket or device)");
                         }
 
                         break;
@@ -216,7 +204,7 @@ public static class FileFinder
             return Path.GetFullPath(target?.FullName ?? info.FullName).TrimEnd('/');
         }
 
-        private static FileItem Failed(string path, string kind, string message) =>
+        private static FileReadItem Failed(string path, string kind, string message) =>
             new(path, path) { Problem = new WorkError(kind, message) };
     }
 }

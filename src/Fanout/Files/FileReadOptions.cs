@@ -37,4 +37,15 @@ public sealed record FileReadOptions
     /// <summary>Size of each pooled read buffer; memory per file in flight is about this, whatever the file size.</summary>
     /// <value>Default <see cref="DefaultBufferSize"/> (1 MiB).</value>
     public int BufferSize { get; init; } = DefaultBufferSize;
+
+    /// <summary>
+    /// Glob patterns of paths to leave out when finding files: with a <c>/</c> they match the path under the root
+    /// given, without one any single name in it (<c>node_modules</c>, <c>*.tmp</c>).
+    /// </summary>
+    /// <value>Default none.</value>
+    public IReadOnlyList<string> Excludes { get; init; } = [];
+
+    /// <summary>Follow symbolic links found inside directories (a link back into its own ancestry is reported as a loop).</summary>
+    /// <value>Default <see langword="false"/>.</value>
+    public bool FollowLinks { get; init; }
 }

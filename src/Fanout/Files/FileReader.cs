@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Fanout.Engine;
+using Fanout.Records;
 
 namespace Fanout.Files;
 
@@ -11,8 +12,20 @@ namespace Fanout.Files;
 /// line count, digest, encoding, matches and (capped) content, so memory stays flat for any file size.
 /// Hashing and counting are CPU work that runs on all cores at once: .NET has no interpreter lock.
 /// </summary>
-public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileItem, FileReadResult>
+public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadItem, FileReadResult>
 {
+    /// <summary>Error kind of a path that does not exist (or vanished).</summary>
+    public const string NotFoundKind = "not_found";
+
+    /// <summary>Error kind of a directory or file that may not be read.</summary>
+    public const string PermissionDeniedKind = "permission_denied";
+
+    /// <summary>Error kind of a FIFO, socket or device.</summary>
+    public const string NotRegularKind = "not_regular_file";
+
+    /// <summary>Error kind of a symbolic link that leads back into its own ancestry.</summary>
+    public const string SymlinkLoopKind = "symlink_loop";
+
     /// <summary>Error kind of a read that failed part-way (an I/O error).</summary>
     public const string IoErrorKind = "io";
 
@@ -20,14 +33,32 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileItem,
     private const int SniffBytes = 8000;
 
     /// <inheritdoc/>
-    public string GetKey(FileItem item)
+    public string GetKey(FileReadItem item)
     {
         ArgumentNullException.ThrowIfNull(item);
         return item.DisplayPath;
     }
 
+    /// <summary>
+    /// Finds the files named by <paramref name="arguments"/>, lazily and in a stable order: files as they are,
+    /// directories recursively, globs (<c>logs/**/*.log</c>) from their literal base directory, and <c>-</c> for a
+    /// list of paths on standard input, leaving out <see cref="FileReadOptions.Excludes"/>. Problems (a missing
+    /// path, a symlink loop) become items that carry their error, so the run reports them and goes on.
+    /// </summary>
+    /// <param name="arguments">Files, directories, globs, or <c>-</c>.</param>
+    /// <param name="openStandardInput">Opens standard input for <c>-</c>.</param>
+    /// <param name="cancellationToken">Stops the search.</param>
+    /// <returns>The files.</returns>
+    public IAsyncEnumerable<FileReadItem> FindAsync(IReadOnlyList<string> arguments, Func<Stream> openStandardInput, CancellationToken cancellationToken = default) =>
+        FileFinder.FindAsync(arguments, options.Excludes, options.FollowLinks, openStandardInput, cancellationToken);
+
+    /// <summary>Writes the output record of one file.</summary>
+    /// <param name="result">The file's result.</param>
+    /// <param name="fields">Where the fields go.</param>
+    public void WriteRecord(WorkResult<FileReadItem, FileReadResult> result, IRecordFieldWriter fields) => FileReadRecord.Write(result, fields, options);
+
     /// <inheritdoc/>
-    public ValueTask<AttemptOutcome<FileReadResult>> HandleAsync(FileItem item, AttemptContext context, CancellationToken cancellationToken)
+    public ValueTask<AttemptOutcome<FileReadResult>> HandleAsync(FileReadItem item, AttemptContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
         if (item.Problem is { } problem)
@@ -41,11 +72,11 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileItem,
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            return Fail(FileFinder.NotFoundKind, "vanished before it was read");
+            return Fail(NotFoundKind, "vanished before it was read");
         }
         catch (UnauthorizedAccessException)
         {
-            return Fail(FileFinder.PermissionDeniedKind, "permission denied");
+            return Fail(PermissionDeniedKind, "permission denied");
         }
         catch (IOException ex)
         {

@@ -5,6 +5,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Fanout.Engine;
+using Fanout.Records;
+using Fanout.Web;
 
 namespace Fanout.Http;
 
@@ -14,36 +16,36 @@ namespace Fanout.Http;
 /// </summary>
 /// <example>
 /// <code>
-/// using var caller = new HttpCaller(new HttpJobOptions());
-/// var requests = urls.Select(u => new HttpRequestItem("GET", new Uri(u)));
+/// using var caller = new HttpCaller(new HttpOptions());
+/// var requests = urls.Select(u => new HttpItem("GET", new Uri(u)));
 /// await foreach (var r in WorkPool.RunAsync(requests, caller, new WorkPoolOptions { Concurrency = 50, Retries = 2 }, ct)) { }
 /// </code>
 /// </example>
-public sealed class HttpCaller : IWorkHandler<HttpRequestItem, HttpCallResult>, IDisposable
+public sealed class HttpCaller : IWorkHandler<HttpItem, HttpResult>, IDisposable
 {
     /// <summary>Error kind of a status of 400 or more.</summary>
-    public const string HttpErrorKind = "http";
+    public const string HttpErrorKind = HttpFailure.HttpKind;
 
     /// <summary>Error kind of a connection, DNS or protocol failure.</summary>
-    public const string NetworkErrorKind = "network";
+    public const string NetworkErrorKind = HttpFailure.NetworkKind;
 
-    /// <summary>Error kind of a body over <see cref="HttpJobOptions.MaxBodyBytes"/>.</summary>
+    /// <summary>Error kind of a body over <see cref="HttpOptions.MaxBodyBytes"/>.</summary>
     public const string TooLargeErrorKind = "too_large";
 
     private const int BufferSize = 1 << 16;
-    private readonly HttpJobOptions _options;
+    private readonly HttpOptions _options;
     private readonly HttpClient _client;
     private readonly TimeProvider _time;
 
     /// <summary>Creates the caller and its connection pool.</summary>
     /// <param name="options">What to send and how to treat responses.</param>
     /// <param name="timeProvider">The clock used to read <c>Retry-After</c> dates; the system clock by default.</param>
-    public HttpCaller(HttpJobOptions options, TimeProvider? timeProvider = null)
+    public HttpCaller(HttpOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
-        _client = HttpClientFactory.Create(options);
+        _client = HttpClientFactory.Create(options.MaxConnectionsPerServer, options.MaxRedirects, options.ConnectTimeout, options.PooledConnectionLifetime);
         if (options.SaveBodiesDirectory is { } directory)
         {
             Directory.CreateDirectory(directory);
@@ -51,7 +53,7 @@ public sealed class HttpCaller : IWorkHandler<HttpRequestItem, HttpCallResult>, 
     }
 
     /// <inheritdoc/>
-    public string GetKey(HttpRequestItem item)
+    public string GetKey(HttpItem item)
     {
         ArgumentNullException.ThrowIfNull(item);
         return item.Key ?? item.Url.OriginalString;
@@ -60,7 +62,7 @@ public sealed class HttpCaller : IWorkHandler<HttpRequestItem, HttpCallResult>, 
     /// <summary>Requests are limited per host and port.</summary>
     /// <param name="item">The request.</param>
     /// <returns>The URL's authority.</returns>
-    public string? GetPartition(HttpRequestItem item)
+    public string? GetPartition(HttpItem item)
     {
         ArgumentNullException.ThrowIfNull(item);
         return item.Url.Authority;
@@ -70,7 +72,7 @@ public sealed class HttpCaller : IWorkHandler<HttpRequestItem, HttpCallResult>, 
     public bool IsTransient(Exception exception) => exception is HttpRequestException or IOException;
 
     /// <inheritdoc/>
-    public async ValueTask<AttemptOutcome<HttpCallResult>> HandleAsync(HttpRequestItem item, AttemptContext context, CancellationToken cancellationToken)
+    public async ValueTask<AttemptOutcome<HttpResult>> HandleAsync(HttpItem item, AttemptContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
         using var request = BuildRequest(item);
@@ -81,7 +83,7 @@ public sealed class HttpCaller : IWorkHandler<HttpRequestItem, HttpCallResult>, 
         }
         catch (HttpRequestException ex)
         {
-            return AttemptOutcome<HttpCallResult>.Failure(new WorkError(NetworkErrorKind, Describe(ex)), isTransient: true);
+            return HttpFailure.Network<HttpResult>(ex);
         }
 
         using (response)
@@ -90,10 +92,25 @@ public sealed class HttpCaller : IWorkHandler<HttpRequestItem, HttpCallResult>, 
         }
     }
 
+    /// <summary>
+    /// Turns an input line into a request: a plain URL (sent with the options' method, headers and body), or a JSONL
+    /// spec <c>{"method","url","headers","body","key"}</c>, with <c>$VAR</c> in headers read from <paramref name="environment"/>.
+    /// </summary>
+    /// <param name="line">The line.</param>
+    /// <param name="environment">Looks up a variable; <see langword="null"/> when unset.</param>
+    /// <returns>The request.</returns>
+    /// <exception cref="InputFormatException">The line is not a request.</exception>
+    public HttpItem ParseLine(InputLine line, Func<string, string?> environment) => HttpInput.Parse(line, _options, environment);
+
+    /// <summary>Writes the output record of one request.</summary>
+    /// <param name="result">The request's result.</param>
+    /// <param name="fields">Where the fields go.</param>
+    public static void WriteRecord(WorkResult<HttpItem, HttpResult> result, IRecordFieldWriter fields) => HttpRecord.Write(result, fields);
+
     /// <inheritdoc/>
     public void Dispose() => _client.Dispose();
 
-    private HttpRequestMessage BuildRequest(HttpRequestItem item)
+    private HttpRequestMessage BuildRequest(HttpItem item)
     {
         var request = new HttpRequestMessage(new HttpMethod(item.Method), item.Url);
         var body = item.Body ?? _options.Body;
@@ -127,12 +144,12 @@ public sealed class HttpCaller : IWorkHandler<HttpRequestItem, HttpCallResult>, 
         return request;
     }
 
-    private async ValueTask<AttemptOutcome<HttpCallResult>> ReadResponseAsync(HttpResponseMessage response, AttemptContext context, CancellationToken cancellationToken)
+    private async ValueTask<AttemptOutcome<HttpResult>> ReadResponseAsync(HttpResponseMessage response, AttemptContext context, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
         var mediaType = response.Content.Headers.ContentType?.MediaType;
         var declaredLength = response.Content.Headers.ContentLength;
-        var result = new HttpCallResult
+        var result = new HttpResult
         {
             StatusCode = status,
             HttpVersion = response.Version.ToString(),
@@ -141,7 +158,7 @@ public sealed class HttpCaller : IWorkHandler<HttpRequestItem, HttpCallResult>, 
 
         if (declaredLength > _options.MaxBodyBytes)
         {
-            return AttemptOutcome<HttpCallResult>.Failure(TooLarge(declaredLength.Value), result with { Bytes = 0 });
+            return AttemptOutcome<HttpResult>.Failure(TooLarge(declaredLength.Value), result with { Bytes = 0 });
         }
 
         var keepBody = _options.BodyMode != HttpBodyMode.None;
@@ -169,7 +186,7 @@ public sealed class HttpCaller : IWorkHandler<HttpRequestItem, HttpCallResult>, 
                         bytes += read;
                         if (bytes > _options.MaxBodyBytes)
                         {
-                            return AttemptOutcome<HttpCallResult>.Failure(TooLarge(bytes, atLeast: true), result with { Bytes = bytes });
+                            return AttemptOutcome<HttpResult>.Failure(TooLarge(bytes, atLeast: true), result with { Bytes = bytes });
                         }
 
                         body?.Write(buffer, 0, read);
@@ -189,7 +206,7 @@ public sealed class HttpCaller : IWorkHandler<HttpRequestItem, HttpCallResult>, 
         catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
             // The connection broke mid-body: worth another try.
-            return AttemptOutcome<HttpCallResult>.Failure(new WorkError(NetworkErrorKind, "body: " + Describe(ex)), result with { Bytes = bytes }, isTransient: true);
+            return HttpFailure.Network(ex, result with { Bytes = bytes }, "body");
         }
         finally
         {
@@ -202,16 +219,10 @@ public sealed class HttpCaller : IWorkHandler<HttpRequestItem, HttpCallResult>, 
             result = WithBody(result, body.GetBuffer().AsSpan(0, (int)body.Length), mediaType);
         }
 
-        if (status < 400)
-        {
-            return AttemptOutcome<HttpCallResult>.Success(result);
-        }
-
-        var error = new WorkError(HttpErrorKind, $"HTTP {status} {response.ReasonPhrase}".TrimEnd()) { StatusCode = status };
-        return AttemptOutcome<HttpCallResult>.Failure(error, result, IsRetryableStatus(status), RetryAfter(response));
+        return status < 400 ? AttemptOutcome<HttpResult>.Success(result) : HttpFailure.Status(response, result, _time);
     }
 
-    private HttpCallResult WithBody(HttpCallResult result, ReadOnlySpan<byte> bytes, string? mediaType)
+    private HttpResult WithBody(HttpResult result, ReadOnlySpan<byte> bytes, string? mediaType)
     {
         if (_options.BodyMode == HttpBodyMode.Auto && IsJsonMediaType(mediaType) && TryMinifyJson(bytes, out var json))
         {
@@ -224,26 +235,6 @@ public sealed class HttpCaller : IWorkHandler<HttpRequestItem, HttpCallResult>, 
         }
 
         return result;
-    }
-
-    internal static bool IsRetryableStatus(int status) =>
-        status is 408 or 425 or 429 or 500 or 502 or 503 or 504 or (>= 520 and <= 599);
-
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        if (header?.Delta is { } delta)
-        {
-            return delta;
-        }
-
-        if (header?.Date is { } date)
-        {
-            var wait = date - _time.GetUtcNow();
-            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-        }
-
-        return null;
     }
 
     private WorkError TooLarge(long bytes, bool atLeast = false) =>
@@ -300,20 +291,5 @@ public sealed class HttpCaller : IWorkHandler<HttpRequestItem, HttpCallResult>, 
             _ => ".bin",
         };
         return string.Create(CultureInfo.InvariantCulture, $"{context.Index + 1:D6}{extension}");
-    }
-
-    private static string Describe(Exception ex)
-    {
-        // HttpRequestException wraps the socket error; the innermost message names the real cause.
-        var message = ex.Message;
-        for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
-        {
-            if (!string.IsNullOrWhiteSpace(inner.Message) && !message.Contains(inner.Message, StringComparison.Ordinal))
-            {
-                message = $"{message} ({inner.Message})";
-            }
-        }
-
-        return WorkError.Flatten(message);
     }
 }

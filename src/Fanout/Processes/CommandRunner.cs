@@ -84,12 +84,12 @@ public sealed class CommandRunner(CommandOptions options, TimeProvider? timeProv
     /// <param name="index">Its position among the commands, from 0 (the template's <c>{#}</c> is this plus 1).</param>
     /// <returns>The command.</returns>
     /// <exception cref="InputFormatException">The line is not a command.</exception>
-    public CommandItem ParseLine(InputLine line, long index) => CommandInputParser.Parse(line, options.Template, index);
+    public CommandItem ParseLine(InputLine line, long index) => CommandInput.Parse(line, options.Template, index);
 
     /// <summary>Writes the output record of one command or test.</summary>
     /// <param name="result">The command's result.</param>
     /// <param name="fields">Where the fields go.</param>
-    public static void WriteRecord(WorkResult<CommandItem, CommandResult> result, IRecordFieldWriter fields) => CommandResultRecord.Write(result, fields);
+    public static void WriteRecord(WorkResult<CommandItem, CommandResult> result, IRecordFieldWriter fields) => CommandRecord.Write(result, fields);
 
     internal static string ExitDescription(int exitCode) =>
         exitCode == ChildProcess.UnknownExitCode ? "exit status unknown (another part of this process reaped the child)"

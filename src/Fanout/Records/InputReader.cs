@@ -60,7 +60,7 @@ public static class InputReader
     /// <param name="cancellationToken">Stops reading.</param>
     /// <returns>The chunks, in order.</returns>
     /// <exception cref="FormatException">A source is not UTF-8.</exception>
-    public static async IAsyncEnumerable<TextChunk> ReadChunksAsync(
+    internal static async IAsyncEnumerable<TextChunk> ReadChunksAsync(
         IReadOnlyList<string> sources,
         Func<Stream> openStandardInput,
         int chunkBytes = 1 << 16,

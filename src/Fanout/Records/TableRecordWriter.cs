@@ -20,6 +20,9 @@ internal sealed class TableRecordWriter(Stream output, bool leaveOpen) : TextRec
         await base.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The timeline fields are for machines and reports; a person reads the rest.</summary>
+    protected override bool Shows(string name) => !ResultFields.Detail.Contains(name);
+
     protected override void WriteHeader(IReadOnlyList<string> columns)
     {
         _header = [.. columns];

@@ -6,7 +6,7 @@ namespace Fanout.Records;
 /// <param name="Bytes">The buffer; the chunk owns it.</param>
 /// <param name="Length">How many bytes of <paramref name="Bytes"/> are input: whole lines, the last one with or without its line break.</param>
 /// <param name="Newlines">How many line breaks the input bytes hold (counted once, by whoever made the chunk).</param>
-public sealed record TextChunk(string Source, long FirstLine, byte[] Bytes, int Length, int Newlines)
+internal sealed record TextChunk(string Source, long FirstLine, byte[] Bytes, int Length, int Newlines)
 {
     /// <summary>
     /// Whether <see cref="Bytes"/> was rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/>: whoever ends up

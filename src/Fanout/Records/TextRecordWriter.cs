@@ -36,7 +36,7 @@ internal abstract class TextRecordWriter(Stream output, bool leaveOpen) : Record
     {
         if (Columns is null)
         {
-            Columns = [.. _row.Select(c => c.Name)];
+            Columns = [.. _row.Select(c => c.Name).Where(Shows)];
             WriteHeader(Columns);
         }
 
@@ -52,6 +52,9 @@ internal abstract class TextRecordWriter(Stream output, bool leaveOpen) : Record
 
         WriteRow(cells);
     }
+
+    /// <summary>Whether a field is one of the columns (all are, unless a format leaves some out).</summary>
+    protected virtual bool Shows(string name) => true;
 
     protected abstract void WriteHeader(IReadOnlyList<string> columns);
 

@@ -123,9 +123,9 @@ public sealed class HttpCommandTests(TestServer server) : IClassFixture<TestServ
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Empty(run.Stdout);
         var lines = File.ReadAllLines(temp.File("out/results.csv"));
-        Assert.StartsWith("key,url,method,status,ok,attempts,elapsed_ms", lines[0], StringComparison.Ordinal);
-        Assert.Contains(",200,true,1,", lines[1], StringComparison.Ordinal);
-        Assert.Contains(",201,true,1,", lines[2], StringComparison.Ordinal);
+        Assert.Equal("key,ok,url,method,status,bytes,content_type,body,attempts,elapsed_ms,queued_ms,worker,started_at,ended_at,error,error_kind", lines[0]);
+        Assert.StartsWith(server.Url("/text") + ",true," + server.Url("/text") + ",GET,200,10,text/plain,plain text,1,", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith(server.Url("/status/201") + ",true," + server.Url("/status/201") + ",GET,201,", lines[2], StringComparison.Ordinal);
         Assert.Single(Directory.GetFiles(temp.File("out")));
     }
 

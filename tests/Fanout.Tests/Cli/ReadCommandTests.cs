@@ -53,7 +53,7 @@ public sealed class ReadCommandTests
         var run = await FanoutCli.RunAsync(temp.Path, ["read", "a.txt", "--content", "--hash", "none", "--format", "csv", "-q"]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.StartsWith("path,ok,bytes,lines,modified,encoding,content,content_truncated", run.Stdout, StringComparison.Ordinal);
+        Assert.StartsWith("key,ok,path,bytes,lines,modified,encoding,content,content_truncated,attempts,elapsed_ms,queued_ms,worker,started_at,ended_at,error,error_kind\n", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("\"x,y\n\"\"quoted\"\"\n\"", run.Stdout, StringComparison.Ordinal);
     }
 

@@ -24,9 +24,9 @@ public sealed class FileFinderTests : IDisposable
         _temp.Dispose();
     }
 
-    private static async Task<List<FileItem>> FindAsync(string[] arguments, string[]? excludes = null, bool follow = false, string? stdin = null)
+    private static async Task<List<FileReadItem>> FindAsync(string[] arguments, string[]? excludes = null, bool follow = false, string? stdin = null)
     {
-        var items = new List<FileItem>();
+        var items = new List<FileReadItem>();
         await foreach (var item in FileFinder.FindAsync(arguments, excludes ?? [], follow, () => new MemoryStream(System.Text.Encoding.UTF8.GetBytes(stdin ?? string.Empty))))
         {
             items.Add(item);
@@ -35,7 +35,7 @@ public sealed class FileFinderTests : IDisposable
         return items;
     }
 
-    private string Rel(FileItem item) => item.DisplayPath.StartsWith(_temp.Path, StringComparison.Ordinal) ? item.DisplayPath[(_temp.Path.Length + 1)..] : item.DisplayPath;
+    private string Rel(FileReadItem item) => item.DisplayPath.StartsWith(_temp.Path, StringComparison.Ordinal) ? item.DisplayPath[(_temp.Path.Length + 1)..] : item.DisplayPath;
 
     [Fact]
     public async Task FindAsync_directory_is_walked_recursively_in_sorted_order()
@@ -78,7 +78,7 @@ public sealed class FileFinderTests : IDisposable
 
         Assert.DoesNotContain(plain, i => i.DisplayPath.Contains("loop", StringComparison.Ordinal));
         var loop = Assert.Single(followed, i => i.Problem is not null);
-        Assert.Equal(FileFinder.SymlinkLoopKind, loop.Problem!.Kind);
+        Assert.Equal(FileReader.SymlinkLoopKind, loop.Problem!.Kind);
         Assert.EndsWith("logs/old/loop", loop.DisplayPath, StringComparison.Ordinal);
         Assert.Contains(await FindAsync([_temp.File("src")], follow: true), i => i.DisplayPath.EndsWith("link.txt", StringComparison.Ordinal));
     }
@@ -90,7 +90,7 @@ public sealed class FileFinderTests : IDisposable
 
         var items = await FindAsync([_temp.File("src")]).WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.Equal(FileFinder.NotRegularKind, Assert.Single(items, i => i.DisplayPath.EndsWith("pipe", StringComparison.Ordinal)).Problem!.Kind);
+        Assert.Equal(FileReader.NotRegularKind, Assert.Single(items, i => i.DisplayPath.EndsWith("pipe", StringComparison.Ordinal)).Problem!.Kind);
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class FileFinderTests : IDisposable
     {
         var item = Assert.Single(await FindAsync([_temp.File("nope.txt")]));
 
-        Assert.Equal(FileFinder.NotFoundKind, item.Problem!.Kind);
+        Assert.Equal(FileReader.NotFoundKind, item.Problem!.Kind);
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed class FileReaderTests
 {
     private static async Task<FileReadResult> ReadAsync(string path, FileReadOptions? options = null)
     {
-        var outcome = await new FileReader(options ?? new FileReadOptions()).HandleAsync(new FileItem(path, path), new AttemptContext(path, 0, 1), CancellationToken.None);
+        var outcome = await new FileReader(options ?? new FileReadOptions()).HandleAsync(new FileReadItem(path, path), new AttemptContext(path, 0, 1), CancellationToken.None);
         Assert.Null(outcome.Error);
         return outcome.Value!;
     }
@@ -58,9 +58,9 @@ public sealed class FileReaderTests
         var path = temp.Write("gone.txt", "x");
         File.Delete(path);
 
-        var outcome = await new FileReader(new FileReadOptions()).HandleAsync(new FileItem(path, "gone.txt"), new AttemptContext("gone.txt", 0, 1), CancellationToken.None);
+        var outcome = await new FileReader(new FileReadOptions()).HandleAsync(new FileReadItem(path, "gone.txt"), new AttemptContext("gone.txt", 0, 1), CancellationToken.None);
 
-        Assert.Equal(FileFinder.NotFoundKind, outcome.Error!.Kind);
+        Assert.Equal(FileReader.NotFoundKind, outcome.Error!.Kind);
     }
 
     [Theory]

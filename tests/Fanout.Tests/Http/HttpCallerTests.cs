@@ -9,11 +9,11 @@ namespace Fanout.Tests.Http;
 
 public sealed class HttpCallerTests(TestServer server) : IClassFixture<TestServer>
 {
-    private async Task<List<WorkResult<HttpRequestItem, HttpCallResult>>> RunAsync(IEnumerable<string> paths, HttpJobOptions? options = null, WorkPoolOptions? pool = null)
+    private async Task<List<WorkResult<HttpItem, HttpResult>>> RunAsync(IEnumerable<string> paths, HttpOptions? options = null, WorkPoolOptions? pool = null)
     {
-        using var caller = new HttpCaller(options ?? new HttpJobOptions());
-        var items = paths.Select(p => new HttpRequestItem("GET", new Uri(p.StartsWith("http", StringComparison.Ordinal) ? p : server.Url(p))));
-        var results = new List<WorkResult<HttpRequestItem, HttpCallResult>>();
+        using var caller = new HttpCaller(options ?? new HttpOptions());
+        var items = paths.Select(p => new HttpItem("GET", new Uri(p.StartsWith("http", StringComparison.Ordinal) ? p : server.Url(p))));
+        var results = new List<WorkResult<HttpItem, HttpResult>>();
         await foreach (var result in WorkPool.RunAsync(items, caller, pool ?? new WorkPoolOptions { AttemptTimeout = TimeSpan.FromSeconds(10) }))
         {
             results.Add(result);
@@ -110,7 +110,7 @@ public sealed class HttpCallerTests(TestServer server) : IClassFixture<TestServe
     [InlineData(true)]
     public async Task HandleAsync_body_over_max_body_fails_without_buffering_it(bool chunked)
     {
-        var result = Assert.Single(await RunAsync([$"/bytes/200000?chunked={chunked}"], new HttpJobOptions { MaxBodyBytes = 100_000 }));
+        var result = Assert.Single(await RunAsync([$"/bytes/200000?chunked={chunked}"], new HttpOptions { MaxBodyBytes = 100_000 }));
 
         Assert.Equal(HttpCaller.TooLargeErrorKind, result.Error!.Kind);
         Assert.Contains("100000-byte limit", result.Error.Message, StringComparison.Ordinal);
@@ -120,7 +120,7 @@ public sealed class HttpCallerTests(TestServer server) : IClassFixture<TestServe
     [Fact]
     public async Task HandleAsync_body_at_max_body_is_accepted_and_binary_left_out()
     {
-        var result = Assert.Single(await RunAsync(["/bytes/100000?chunked=true"], new HttpJobOptions { MaxBodyBytes = 100_000 }));
+        var result = Assert.Single(await RunAsync(["/bytes/100000?chunked=true"], new HttpOptions { MaxBodyBytes = 100_000 }));
 
         Assert.True(result.Ok);
         Assert.Equal(100_000, result.Value!.Bytes);
@@ -131,7 +131,7 @@ public sealed class HttpCallerTests(TestServer server) : IClassFixture<TestServe
     public async Task HandleAsync_save_bodies_writes_one_file_per_request()
     {
         using var temp = new TempDirectory();
-        var results = await RunAsync(["/json", "/text"], new HttpJobOptions { SaveBodiesDirectory = temp.Path }, new WorkPoolOptions { PreserveOrder = true });
+        var results = await RunAsync(["/json", "/text"], new HttpOptions { SaveBodiesDirectory = temp.Path }, new WorkPoolOptions { PreserveOrder = true });
 
         Assert.Equal("{ \"hello\" : \"world\",\n  \"n\": [1, 2] }", File.ReadAllText(results[0].Value!.SavedTo!));
         Assert.Equal("plain text", File.ReadAllText(results[1].Value!.SavedTo!));
@@ -141,8 +141,8 @@ public sealed class HttpCallerTests(TestServer server) : IClassFixture<TestServe
     [Fact]
     public async Task HandleAsync_job_and_item_headers_are_sent_item_overriding_job()
     {
-        using var caller = new HttpCaller(new HttpJobOptions { Headers = [new("X-Team", "qa"), new("X-Env", "job")] });
-        var item = new HttpRequestItem("GET", new Uri(server.Url("/headers"))) { Headers = [new("X-Env", "item")] };
+        using var caller = new HttpCaller(new HttpOptions { Headers = [new("X-Team", "qa"), new("X-Env", "job")] });
+        var item = new HttpItem("GET", new Uri(server.Url("/headers"))) { Headers = [new("X-Env", "item")] };
 
         var outcome = await caller.HandleAsync(item, new AttemptContext("k", 0, 1), CancellationToken.None);
 
@@ -154,8 +154,8 @@ public sealed class HttpCallerTests(TestServer server) : IClassFixture<TestServe
     [Fact]
     public async Task HandleAsync_json_body_is_posted_with_json_content_type()
     {
-        using var caller = new HttpCaller(new HttpJobOptions());
-        var item = new HttpRequestItem("POST", new Uri(server.Url("/echo"))) { Body = "{\"a\":1}" };
+        using var caller = new HttpCaller(new HttpOptions());
+        var item = new HttpItem("POST", new Uri(server.Url("/echo"))) { Body = "{\"a\":1}" };
 
         var outcome = await caller.HandleAsync(item, new AttemptContext("k", 0, 1), CancellationToken.None);
 
@@ -164,14 +164,4 @@ public sealed class HttpCallerTests(TestServer server) : IClassFixture<TestServe
         Assert.Equal("application/json", echo.GetProperty("content_type").GetString());
         Assert.Equal("{\"a\":1}", echo.GetProperty("body").GetString());
     }
-
-    [Theory]
-    [InlineData(429, true)]
-    [InlineData(503, true)]
-    [InlineData(408, true)]
-    [InlineData(404, false)]
-    [InlineData(400, false)]
-    [InlineData(501, false)]
-    public void IsRetryableStatus_classifies_transient_statuses(int status, bool retryable) =>
-        Assert.Equal(retryable, HttpCaller.IsRetryableStatus(status));
 }

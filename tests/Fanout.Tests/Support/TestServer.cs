@@ -1,23 +1,17 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace Fanout.Tests.Support;
 
-/// <summary>A real Kestrel server on 127.0.0.1 and a random port, with endpoints for each behaviour the tests need.</summary>
+/// <summary>A real Kestrel server on 127.0.0.1 and a random port (the demo's <see cref="Fanout.Cli.Demo.LoopbackServer"/>), with endpoints for each behaviour the tests need.</summary>
 public sealed class TestServer : IAsyncLifetime
 {
     private readonly ConcurrentDictionary<string, int> _hits = new(StringComparer.Ordinal);
-    private WebApplication? _app;
+    private Fanout.Cli.Demo.LoopbackServer? _server;
 
     public Uri BaseUrl { get; private set; } = null!;
 
@@ -27,10 +21,20 @@ public sealed class TestServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
+        _server = await Fanout.Cli.Demo.LoopbackServer.StartAsync(Map);
+        BaseUrl = _server.BaseUrl;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    private void Map(WebApplication app)
+    {
 
         // JSON with whitespace, to check bodies are embedded minified.
         app.MapGet("/json", () => Results.Text("{ \"hello\" : \"world\",\n  \"n\": [1, 2] }", "application/json"));
@@ -99,19 +103,6 @@ public sealed class TestServer : IAsyncLifetime
         });
 
         MapDownloadEndpoints(app);
-        await app.StartAsync();
-        _app = app;
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseUrl = new Uri(address);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
     }
 
     /// <summary>The content every download endpoint serves for a size: a repeatable, non-trivial byte pattern.</summary>

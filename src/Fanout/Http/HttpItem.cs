@@ -3,7 +3,7 @@ namespace Fanout.Http;
 /// <summary>One request to make.</summary>
 /// <param name="Method">The HTTP method.</param>
 /// <param name="Url">The absolute http or https URL.</param>
-public sealed record HttpRequestItem(string Method, Uri Url)
+public sealed record HttpItem(string Method, Uri Url)
 {
     /// <summary>A stable name for the request; defaults to the URL.</summary>
     public string? Key { get; init; }

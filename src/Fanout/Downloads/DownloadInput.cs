@@ -1,10 +1,10 @@
-using Fanout.Http;
 using Fanout.Records;
+using Fanout.Web;
 
 namespace Fanout.Downloads;
 
 /// <summary>Input lines: <c>URL</c>, <c>URL NAME</c>, or JSONL <c>{"url","path","sha256","headers"}</c>.</summary>
-internal static class DownloadInputParser
+internal static class DownloadInput
 {
     public static DownloadItem Parse(InputLine line, Func<string, string?> environment)
     {
@@ -23,7 +23,7 @@ internal static class DownloadInputParser
         var split = line.Text.AsSpan().IndexOfAny(' ', '\t');
         var url = split < 0 ? line.Text : line.Text[..split];
         var name = split < 0 ? null : line.Text[(split + 1)..].Trim();
-        return new DownloadItem(HttpInputParser.ParseUrl(url)) { Name = string.IsNullOrEmpty(name) ? null : name, InputText = line.Text };
+        return new DownloadItem(WebUrl.Parse(url)) { Name = string.IsNullOrEmpty(name) ? null : name, InputText = line.Text };
     }
 
     private static DownloadItem ParseSpec(InputLine line, Func<string, string?> environment)
@@ -37,7 +37,7 @@ internal static class DownloadInputParser
             throw new FormatException($"\"sha256\" must be 64 hex digits (got '{sha256}')");
         }
 
-        return new DownloadItem(HttpInputParser.ParseUrl(url))
+        return new DownloadItem(WebUrl.Parse(url))
         {
             Name = JsonSpec.String(root, "path"),
             Sha256 = sha256,

@@ -5,7 +5,7 @@ namespace Fanout.Files;
 /// <summary>One file to read.</summary>
 /// <param name="Path">The path to open.</param>
 /// <param name="DisplayPath">The path as reported: under the root the user gave, as <c>find</c> prints it.</param>
-public sealed record FileItem(string Path, string DisplayPath)
+public sealed record FileReadItem(string Path, string DisplayPath)
 {
     /// <summary>A problem found while finding the file (a symlink loop, a missing path); the item then fails with it.</summary>
     public WorkError? Problem { get; init; }

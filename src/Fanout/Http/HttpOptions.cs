@@ -1,19 +1,19 @@
 namespace Fanout.Http;
 
 /// <summary>What the HTTP job sends and how it treats responses. Pool settings (concurrency, retries, timeout, rate) are in <see cref="Engine.WorkPoolOptions"/>.</summary>
-public sealed record HttpJobOptions
+public sealed record HttpOptions
 {
     /// <summary>The default largest response body accepted: 10 MiB.</summary>
     public const long DefaultMaxBodyBytes = 10L * 1024 * 1024;
 
     /// <summary>The default number of redirects followed.</summary>
-    public const int DefaultMaxRedirects = 10;
+    public const int DefaultMaxRedirects = Web.HttpClientFactory.DefaultMaxRedirects;
 
     /// <summary>The default time to open a connection (TCP and TLS).</summary>
-    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultConnectTimeout = Web.HttpClientFactory.DefaultConnectTimeout;
 
     /// <summary>The default lifetime of a pooled connection, so DNS changes are noticed on long runs.</summary>
-    public static readonly TimeSpan DefaultPooledConnectionLifetime = TimeSpan.FromMinutes(2);
+    public static readonly TimeSpan DefaultPooledConnectionLifetime = Web.HttpClientFactory.DefaultPooledConnectionLifetime;
 
     /// <summary>Method for plain URL lines (JSONL specs may name their own).</summary>
     /// <value>Default <c>GET</c>.</value>

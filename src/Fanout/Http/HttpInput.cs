@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Fanout.Records;
+using Fanout.Web;
 
 namespace Fanout.Http;
 
@@ -7,9 +8,9 @@ namespace Fanout.Http;
 /// Turns input lines into requests: a plain URL per line, or a JSONL spec
 /// <c>{"method","url","headers","body","key"}</c>. A bad line raises <see cref="InputFormatException"/> with its location.
 /// </summary>
-internal static class HttpInputParser
+internal static class HttpInput
 {
-    public static HttpRequestItem Parse(InputLine line, HttpJobOptions options, Func<string, string?> environment)
+    public static HttpItem Parse(InputLine line, HttpOptions options, Func<string, string?> environment)
     {
         try
         {
@@ -21,42 +22,21 @@ internal static class HttpInputParser
         }
     }
 
-    /// <summary>Checks a URL is absolute http(s); the error names what is wrong in the user's terms.</summary>
-    public static Uri ParseUrl(string text)
-    {
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.IsFile)
-        {
-            throw new FormatException($"'{text}' is not an absolute URL");
-        }
-
-        if (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
-        {
-            throw new FormatException($"'{text}' is not an http or https URL");
-        }
-
-        if (string.IsNullOrEmpty(url.Host))
-        {
-            throw new FormatException($"'{text}' has no host");
-        }
-
-        return url;
-    }
-
-    private static HttpRequestItem ParseUrlLine(InputLine line, HttpJobOptions options)
+    private static HttpItem ParseUrlLine(InputLine line, HttpOptions options)
     {
         if (line.Text.AsSpan().IndexOfAny(' ', '\t') >= 0)
         {
             throw new FormatException($"'{line.Text}' is not a URL (it contains whitespace)");
         }
 
-        return new HttpRequestItem(options.Method, ParseUrl(line.Text)) { Location = line.Location };
+        return new HttpItem(options.Method, WebUrl.Parse(line.Text)) { Location = line.Location };
     }
 
-    private static HttpRequestItem ParseSpec(InputLine line, HttpJobOptions options, Func<string, string?> environment)
+    private static HttpItem ParseSpec(InputLine line, HttpOptions options, Func<string, string?> environment)
     {
         using var document = JsonSpec.ParseObject(line.Text, "request");
         var root = document.RootElement;
-        var url = ParseUrl(JsonSpec.RequiredString(root, "url"));
+        var url = WebUrl.Parse(JsonSpec.RequiredString(root, "url"));
         var method = JsonSpec.String(root, "method")?.ToUpperInvariant() ?? options.Method;
         if (method.Length == 0 || !method.All(char.IsAsciiLetter))
         {
@@ -75,7 +55,7 @@ internal static class HttpInputParser
             };
         }
 
-        return new HttpRequestItem(method, url)
+        return new HttpItem(method, url)
         {
             Key = JsonSpec.String(root, "key"),
             Headers = HeaderSpec.FromJson(root, environment),

@@ -1,7 +1,7 @@
 namespace Fanout.Http;
 
 /// <summary>What a request got back. Present on failures too whenever a response arrived.</summary>
-public sealed record HttpCallResult
+public sealed record HttpResult
 {
     /// <summary>The status code of the final response (after redirects).</summary>
     public required int StatusCode { get; init; }

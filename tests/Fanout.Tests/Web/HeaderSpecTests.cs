@@ -1,7 +1,7 @@
-using Fanout.Http;
+using Fanout.Web;
 using Xunit;
 
-namespace Fanout.Tests.Http;
+namespace Fanout.Tests.Web;
 
 public sealed class HeaderSpecTests
 {

@@ -4,22 +4,19 @@ using Fanout.Records;
 namespace Fanout.Downloads;
 
 /// <summary>The output record of one download.</summary>
-internal static class DownloadResultRecord
+internal static class DownloadRecord
 {
     public static void Write(WorkResult<DownloadItem, DownloadResult> result, IRecordFieldWriter fields)
     {
         var value = result.Value;
-        fields.WriteString("url", result.Key);
+        ResultFields.WriteStart(result, fields);
+        fields.WriteString("url", result.Item.Url.OriginalString);
         fields.WriteString("path", value?.Path);
-        fields.WriteBoolean("ok", result.Ok);
         fields.WriteNumber("status", value?.StatusCode);
         fields.WriteNumber("bytes", value?.Bytes);
         fields.WriteString("sha256", value?.Sha256);
         fields.WriteBoolean("resumed", value?.Resumed ?? false);
         fields.WriteBoolean("skipped", value?.Skipped ?? false);
-        fields.WriteNumber("attempts", (long)result.Attempts);
-        fields.WriteNumber("elapsed_ms", result.RunTime.TotalMilliseconds);
-        fields.WriteString("error", result.Error?.Message);
-        fields.WriteString("error_kind", result.Error?.Kind);
+        ResultFields.WriteEnd(result, fields);
     }
 }

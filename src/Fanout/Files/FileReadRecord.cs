@@ -8,13 +8,13 @@ using Fanout.Records;
 namespace Fanout.Files;
 
 /// <summary>The output record of one file, the same in JSONL, CSV and table form.</summary>
-internal static class FileResultRecord
+internal static class FileReadRecord
 {
-    public static void Write(WorkResult<FileItem, FileReadResult> result, IRecordFieldWriter fields, FileReadOptions options)
+    public static void Write(WorkResult<FileReadItem, FileReadResult> result, IRecordFieldWriter fields, FileReadOptions options)
     {
         var value = result.Value;
-        fields.WriteString("path", result.Key);
-        fields.WriteBoolean("ok", result.Ok);
+        ResultFields.WriteStart(result, fields);
+        fields.WriteString("path", result.Item.DisplayPath);
         fields.WriteNumber("bytes", value?.Bytes);
         fields.WriteNumber("lines", value?.Lines);
         if (options.Hash != FileHashAlgorithm.None)
@@ -36,9 +36,7 @@ internal static class FileResultRecord
             fields.WriteBoolean("content_truncated", value?.ContentTruncated);
         }
 
-        fields.WriteNumber("elapsed_ms", result.RunTime.TotalMilliseconds);
-        fields.WriteString("error", result.Error?.Message);
-        fields.WriteString("error_kind", result.Error?.Kind);
+        ResultFields.WriteEnd(result, fields);
     }
 
     private static string MatchesJson(IReadOnlyList<FileMatch>? matches)

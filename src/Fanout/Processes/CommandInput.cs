@@ -8,7 +8,7 @@ namespace Fanout.Processes;
 /// Input lines as commands: a shell command (named by itself), <c>NAME&lt;TAB&gt;COMMAND</c>, JSONL
 /// <c>{"name","cmd","cwd","env","timeout","retries"}</c>, or, with a template, the value for <c>{}</c>.
 /// </summary>
-internal static class CommandInputParser
+internal static class CommandInput
 {
     public static CommandItem Parse(InputLine line, string? template, long index)
     {

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Fanout.Http;
+namespace Fanout.Web;
 
 /// <summary>
 /// Parses <c>Name: value</c> headers and expands <c>$VAR</c> / <c>${VAR}</c> from the environment, so a
