@@ -76,20 +76,7 @@ public sealed class HttpCaller : IWorkHandler<HttpItem, HttpResult>, IDisposable
     {
         ArgumentNullException.ThrowIfNull(item);
         using var request = BuildRequest(item);
-        HttpResponseMessage response;
-        try
-        {
-            response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpRequestException ex)
-        {
-            return HttpFailure.Network<HttpResult>(ex);
-        }
-
-        using (response)
-        {
-            return await ReadResponseAsync(response, context, cancellationToken).ConfigureAwait(false);
-        }
+        return await HttpExchange.SendAsync(_client, request, (Caller: this, Context: context), static (response, state, token) => state.Caller.ReadResponseAsync(response, state.Context, token), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
