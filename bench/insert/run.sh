@@ -25,7 +25,7 @@ PY
 echo "$ROWS rows {id,name,score,tag}; 2 cores"
 count() { sqlite3 "$1" "SELECT count(*) FROM rows"; }
 
-t0=$(now); fanout insert "$work/rows.jsonl" --db "$work/fanout.db" --table rows --pk id -q; t1=$(now); fanout_s=$(elapsed "$t0" "$t1")
+t0=$(now); fanout insert "$work/rows.jsonl" --db "$work/fanout.db" --table rows --pk id -q > /dev/null; t1=$(now); fanout_s=$(elapsed "$t0" "$t1")
 t0=$(now); sqlite3 "$work/import.db" "CREATE TABLE rows (id INTEGER PRIMARY KEY, name TEXT, score REAL, tag TEXT)" ".mode csv" ".import --skip 1 $work/rows.csv rows"; t1=$(now); import_s=$(elapsed "$t0" "$t1")
 t0=$(now); sqlite-utils insert "$work/utils.db" rows "$work/rows.jsonl" --nl --pk id; t1=$(now); utils_s=$(elapsed "$t0" "$t1")
 for db in fanout import utils; do [ "$(count "$work/$db.db")" = "$ROWS" ] || { echo "$db.db does not hold $ROWS rows" >&2; exit 1; }; done
@@ -56,10 +56,10 @@ psql_ -c "CREATE TABLE warmup (LIKE copied INCLUDING ALL)" -c "\\copy warmup FRO
 settle() { psql_ -c "CHECKPOINT"; }
 settle
 # The defaults: with the server on this machine, one writer per two cores (here 1), and one transaction (one COPY) per 1M rows.
-t0=$(now); fanout insert "$work/rows.jsonl" --db "postgres://postgres@127.0.0.1:$port/postgres" --table rows --pk id -q; t1=$(now); pg_fanout=$(elapsed "$t0" "$t1")
+t0=$(now); fanout insert "$work/rows.jsonl" --db "postgres://postgres@127.0.0.1:$port/postgres" --table rows --pk id -q > /dev/null; t1=$(now); pg_fanout=$(elapsed "$t0" "$t1")
 # -j 2 as well: with the server on the same two cores, two writers contend for the key index's right edge and for the cores.
 settle
-t0=$(now); fanout insert "$work/rows.jsonl" --db "postgres://postgres@127.0.0.1:$port/postgres" --table rows2 --pk id -j 2 -q; t1=$(now); pg_fanout2=$(elapsed "$t0" "$t1")
+t0=$(now); fanout insert "$work/rows.jsonl" --db "postgres://postgres@127.0.0.1:$port/postgres" --table rows2 --pk id -j 2 -q > /dev/null; t1=$(now); pg_fanout2=$(elapsed "$t0" "$t1")
 settle
 t0=$(now); psql_ -c "\\copy copied FROM '$work/rows.csv' WITH (FORMAT csv, HEADER true)"; t1=$(now); pg_copy=$(elapsed "$t0" "$t1")
 for t in rows rows2; do [ "$(psql_ -tAc "SELECT count(*) FROM $t")" = "$ROWS" ] || { echo "PostgreSQL table $t does not hold $ROWS rows" >&2; exit 1; }; done

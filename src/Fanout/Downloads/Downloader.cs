@@ -117,7 +117,20 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
             request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(part.Length, null);
         }
 
-        return await HttpExchange.SendAsync(_client, request, (Downloader: this, Item: item, Planned: planned, Part: part), static (response, state, token) => state.Downloader.ReceiveAsync(state.Item, state.Planned, state.Part, response, token), cancellationToken).ConfigureAwait(false);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            return HttpFailure.Network<DownloadResult>(ex);
+        }
+
+        using (response)
+        {
+            return await ReceiveAsync(item, planned, part, response, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -76,7 +76,20 @@ public sealed class HttpCaller : IWorkHandler<HttpItem, HttpResult>, IDisposable
     {
         ArgumentNullException.ThrowIfNull(item);
         using var request = BuildRequest(item);
-        return await HttpExchange.SendAsync(_client, request, (Caller: this, Context: context), static (response, state, token) => state.Caller.ReadResponseAsync(response, state.Context, token), cancellationToken).ConfigureAwait(false);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            return HttpFailure.Network<HttpResult>(ex);
+        }
+
+        using (response)
+        {
+            return await ReadResponseAsync(response, context, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -11,6 +11,11 @@ public interface IRecordFieldWriter
     /// <param name="value">The value.</param>
     void WriteString(string name, string? value);
 
+    /// <summary>Writes a point in time as ISO 8601 in UTC with milliseconds (<c>2026-11-29T22:09:03.125Z</c>).</summary>
+    /// <param name="name">The field name.</param>
+    /// <param name="value">The time.</param>
+    void WriteTime(string name, DateTimeOffset value);
+
     /// <summary>Writes an integer field (or null).</summary>
     /// <param name="name">The field name.</param>
     /// <param name="value">The value.</param>

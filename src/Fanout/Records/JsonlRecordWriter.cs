@@ -38,6 +38,12 @@ internal sealed class JsonlRecordWriter : RecordWriter
         }
     }
 
+    public override void WriteTime(string name, DateTimeOffset value)
+    {
+        Span<char> text = stackalloc char[TimeLength];
+        _json.WriteString(name, FormatTime(value, text));
+    }
+
     public override void WriteNumber(string name, long? value)
     {
         if (value is { } v)

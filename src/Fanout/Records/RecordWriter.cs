@@ -54,6 +54,13 @@ public abstract class RecordWriter : IRecordFieldWriter, IAsyncDisposable
     public abstract void WriteString(string name, string? value);
 
     /// <inheritdoc/>
+    public virtual void WriteTime(string name, DateTimeOffset value)
+    {
+        Span<char> text = stackalloc char[TimeLength];
+        WriteString(name, new string(FormatTime(value, text)));
+    }
+
+    /// <inheritdoc/>
     public abstract void WriteNumber(string name, long? value);
 
     /// <inheritdoc/>
@@ -72,6 +79,42 @@ public abstract class RecordWriter : IRecordFieldWriter, IAsyncDisposable
         await FlushAsync().ConfigureAwait(false);
         await DisposeCoreAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The length of <c>yyyy-MM-ddTHH:mm:ss.fffZ</c>.</summary>
+    private protected const int TimeLength = 24;
+
+    /// <summary>
+    /// <c>yyyy-MM-ddTHH:mm:ss.fffZ</c> in UTC, written digit by digit: every record has two, and a custom format
+    /// string costs a parse of the format each time.
+    /// </summary>
+    private protected static ReadOnlySpan<char> FormatTime(DateTimeOffset value, Span<char> text)
+    {
+        var time = value.UtcDateTime;
+        Digits(text[..4], time.Year);
+        text[4] = '-';
+        Digits(text.Slice(5, 2), time.Month);
+        text[7] = '-';
+        Digits(text.Slice(8, 2), time.Day);
+        text[10] = 'T';
+        Digits(text.Slice(11, 2), time.Hour);
+        text[13] = ':';
+        Digits(text.Slice(14, 2), time.Minute);
+        text[16] = ':';
+        Digits(text.Slice(17, 2), time.Second);
+        text[19] = '.';
+        Digits(text.Slice(20, 3), time.Millisecond);
+        text[23] = 'Z';
+        return text[..TimeLength];
+
+        static void Digits(Span<char> into, int number)
+        {
+            for (var i = into.Length - 1; i >= 0; i--)
+            {
+                into[i] = (char)('0' + (number % 10));
+                number /= 10;
+            }
+        }
     }
 
     /// <summary>Starts a record.</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Fanout.Engine;
 
 namespace Fanout.Records;
@@ -27,12 +26,9 @@ internal static class ResultFields
         fields.WriteNumber("elapsed_ms", result.Latency.TotalMilliseconds);
         fields.WriteNumber("queued_ms", result.QueueWait.TotalMilliseconds);
         fields.WriteNumber("worker", (long)result.Worker);
-        fields.WriteString("started_at", Timestamp(result.StartedAt));
-        fields.WriteString("ended_at", Timestamp(result.EndedAt));
+        fields.WriteTime("started_at", result.StartedAt);
+        fields.WriteTime("ended_at", result.EndedAt);
         fields.WriteString("error", result.Error?.Message);
         fields.WriteString("error_kind", result.Error?.Kind);
     }
-
-    /// <summary>ISO 8601 in UTC with milliseconds, as every record writes its times.</summary>
-    public static string Timestamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 }

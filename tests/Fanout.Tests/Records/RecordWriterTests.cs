@@ -33,6 +33,23 @@ public sealed class RecordWriterTests
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
+    [Theory]
+    [InlineData(OutputFormat.Jsonl, "{\"at\":\"2026-01-02T03:04:05.006Z\",\"local\":\"0999-12-31T23:59:59.999Z\"}\n")]
+    [InlineData(OutputFormat.Csv, "at,local\n2026-01-02T03:04:05.006Z,0999-12-31T23:59:59.999Z\n")]
+    public async Task Times_are_utc_iso_8601_with_milliseconds(OutputFormat format, string expected)
+    {
+        var stream = new MemoryStream();
+        var writer = RecordWriter.Create(format, stream, leaveOpen: true);
+        await writer.WriteAsync(0, static (_, f) =>
+        {
+            f.WriteTime("at", new DateTimeOffset(2026, 1, 2, 3, 4, 5, 6, TimeSpan.Zero).AddTicks(9_999));
+            f.WriteTime("local", new DateTimeOffset(1000, 1, 1, 1, 59, 59, 999, TimeSpan.FromHours(2)));
+        });
+        await writer.DisposeAsync();
+
+        Assert.Equal(expected, Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
     [Fact]
     public async Task Jsonl_one_object_per_line_with_raw_json_embedded()
     {
