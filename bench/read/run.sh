@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fanout read vs coreutils (xargs -P2 sha256sum / wc -l) and ripgrep (rg -c), on the same files, in one run.
-#   bash bench/read/run.sh        (needs: apt-get install ripgrep)
+#   bash bench/read/run.sh        (needs: apt-get install ripgrep clang zlib1g-dev)
 # 2,000 files of 256 KiB of log-like text (about 500 MiB), page cache warm; best of 3 runs each.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,6 +11,7 @@ source bench/lib.sh
 require rg ripgrep
 
 publish_fanout
+publish_fanout_jit
 
 mkdir -p "$work/data"
 python3 - "$work/data/template" "$KIB" <<'PY'
@@ -31,15 +32,6 @@ cat "$work"/data/* > /dev/null
 total_mib=$(du -sm "$work/data" | cut -f1)
 echo "$FILES files x $KIB KiB ($total_mib MiB), warm page cache, $(nproc) cores; best of $RUNS"
 
-# The run alone, from --stats: what remains once the .NET start-up (about 0.1 s) is left out.
-run_best() {
-  local best=
-  for _ in $(seq 1 "$RUNS"); do
-    fanout "$@" --stats "$work/stats.json" > /dev/null
-    best=$(python3 -c "import json,sys; t = json.load(open('$work/stats.json'))['wall_ms'] / 1000; c = sys.argv[1]; print('%.3f' % (t if c == '' or t < float(c) else float(c)))" "$best")
-  done
-  echo "$best"
-}
 best() {
   local best=
   for _ in $(seq 1 "$RUNS"); do
@@ -49,26 +41,30 @@ best() {
   done
   echo "$best"
 }
+rss() { measure "$@" | cut -d' ' -f2; }
 cd "$work/data"
 sha_peer=$(best sh -c 'find . -type f -print0 | xargs -0 -P2 -n200 sha256sum')
-sha_fanout=$(best fanout read . --hash sha256 -q)
-sha_run=$(run_best read . --hash sha256 -q)
+sha_fanout=$(best "$work/bin/fanout" read . --hash sha256 -q)
+sha_jit=$(best dotnet "$work/jit/fanout.dll" read . --hash sha256 -q)
 wc_peer=$(best sh -c 'find . -type f -print0 | xargs -0 -P2 -n200 wc -l')
-wc_fanout=$(best fanout read . --hash none -q)
-wc_run=$(run_best read . --hash none -q)
+wc_fanout=$(best "$work/bin/fanout" read . --hash none -q)
+wc_jit=$(best dotnet "$work/jit/fanout.dll" read . --hash none -q)
 rg_peer=$(best rg -c ERROR .)
-rg_fanout=$(best fanout read . --hash none --grep ERROR -q)
-rg_run=$(run_best read . --hash none --grep ERROR -q)
+rg_fanout=$(best "$work/bin/fanout" read . --hash none --grep ERROR -q)
+rg_jit=$(best dotnet "$work/jit/fanout.dll" read . --hash none --grep ERROR -q)
+rss_native=$(rss "$work/bin/fanout" read . --hash sha256 -q)
+rss_jit=$(rss dotnet "$work/jit/fanout.dll" read . --hash sha256 -q)
 
 # Same answers, or the timings mean nothing.
 a=$(fanout read . --grep ERROR --hash none -q | python3 -c "import json,sys; print(sum(json.loads(l)['match_count'] for l in sys.stdin))")
 b=$(rg -c ERROR . | awk -F: '{ s += $2 } END { print s }')
 [ "$a" = "$b" ] || { echo "match counts differ: fanout $a, rg $b" >&2; exit 1; }
 
-printf '\n%-22s %-34s %7s %9s %7s %9s %7s\n' "task" "peer" "peer s" "fanout s" "speedup" "run only" "speedup"
-ratio() { awk -v p="$1" -v f="$2" 'BEGIN { printf "%.2fx", p / f }'; }
-row() { printf '%-22s %-34s %7s %9s %7s %9s %7s\n' "$1" "$2" "$3" "$4" "$(ratio "$3" "$4")" "$5" "$(ratio "$3" "$5")"; }
-row "sha256 of every file" "find | xargs -P2 -n200 sha256sum" "$sha_peer" "$sha_fanout" "$sha_run"
-row "line counts" "find | xargs -P2 -n200 wc -l" "$wc_peer" "$wc_fanout" "$wc_run"
-row "count lines with ERROR" "rg -c ERROR" "$rg_peer" "$rg_fanout" "$rg_run"
-echo "(fanout s: the whole process; run only: from --stats, without .NET start-up; both found $a matching lines)"
+printf '\n%-22s %-34s %7s %9s %9s %9s\n' "task" "peer" "peer s" "native s" "x peer" "JIT s"
+ratio() { awk -v f="$1" -v p="$2" 'BEGIN { printf "%.2fx", f / p }'; }
+row() { printf '%-22s %-34s %7s %9s %9s %9s\n' "$1" "$2" "$3" "$4" "$(ratio "$4" "$3")" "$5"; }
+row "sha256 of every file" "find | xargs -P2 -n200 sha256sum" "$sha_peer" "$sha_fanout" "$sha_jit"
+row "line counts" "find | xargs -P2 -n200 wc -l" "$wc_peer" "$wc_fanout" "$wc_jit"
+row "count lines with ERROR" "rg -c ERROR" "$rg_peer" "$rg_fanout" "$rg_jit"
+echo "(whole processes, best of $RUNS; x peer is fanout's time over the peer's; both found $a matching lines)"
+echo "max RSS, sha256 of every file: native ${rss_native} MB, JIT ${rss_jit} MB"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fanout test vs GNU parallel and xargs -P on the same test commands, in one run.
-#   bash bench/test/run.sh      (needs: apt-get install parallel)
+#   bash bench/test/run.sh      (needs: apt-get install parallel clang zlib1g-dev)
 # 1) 60 tests 'sleep D', D from 0.1 to 2.0 s, sum 36.1 s, at -j 8, fanout with durations known.
 # 2) Overhead: 1,000 'true' tests at -j 8, tests per second.
 set -euo pipefail
@@ -9,6 +9,7 @@ J=${J:-8}
 source bench/lib.sh
 require parallel parallel
 publish_fanout
+publish_fanout_jit
 
 # 60 durations in 0.1..2.0 s summing to 36.1 s, shuffled so input order is not longest-first.
 python3 - "$work/sleeps.txt" <<'PY'
@@ -32,26 +33,30 @@ ideal=$(awk '{ s += $2; if ($2 > m) m = $2 } END { printf "%.3f", (s / '"$J"' > 
 
 cd "$work"
 fanout test sleeps.txt -j "$J" -q > /dev/null                       # records durations
-t0=$(now); fanout test sleeps.txt -j "$J" -q --stats stats.json > /dev/null; t1=$(now); fanout_s=$(elapsed "$t0" "$t1")
-# The run alone, from --stats: without the .NET process start (about 0.12 s before the first test starts).
+read -r fanout_s fanout_mb < <(measure "$work/bin/fanout" test sleeps.txt -j "$J" -q --stats stats.json)
+# The run alone, from --stats: without the process start.
 fanout_run=$(python3 -c "import json; print('%.3f' % (json.load(open('stats.json'))['wall_ms'] / 1000))")
+read -r jit_s jit_mb < <(measure dotnet "$work/jit/fanout.dll" test sleeps.txt -j "$J" -q)
 t0=$(now); parallel -j "$J" < sleeps.txt; t1=$(now); parallel_s=$(elapsed "$t0" "$t1")
 t0=$(now); tr '\n' '\0' < sleeps.txt | xargs -0 -P "$J" -I{} sh -c {}; t1=$(now); xargs_s=$(elapsed "$t0" "$t1")
 
 printf '\nideal max(sum/%s, longest) = %s s\n' "$J" "$ideal"
-printf '%-44s %9s %9s\n' "tool (60 sleeps, -j $J)" "wall (s)" "x ideal"
-row() { printf '%-44s %9s %9s\n' "$1" "$2" "$(awk -v a="$2" -v b="$ideal" 'BEGIN { printf "%.3f", a / b }')"; }
-row "fanout test (durations known, planned lanes)" "$fanout_s"
-row "fanout test, the run only (from --stats)" "$fanout_run"
-row "parallel -j $J" "$parallel_s"
-row "xargs -P $J" "$xargs_s"
+printf '%-44s %9s %9s %9s\n' "tool (60 sleeps, -j $J)" "wall (s)" "x ideal" "max RSS"
+row() { printf '%-44s %9s %9s %9s\n' "$1" "$2" "$(awk -v a="$2" -v b="$ideal" 'BEGIN { printf "%.3f", a / b }')" "$3"; }
+row "fanout test (native; durations known)" "$fanout_s" "${fanout_mb} MB"
+row "fanout test (native), the run only" "$fanout_run" "-"
+row "fanout test (JIT, ReadyToRun)" "$jit_s" "${jit_mb} MB"
+row "parallel -j $J" "$parallel_s" "-"
+row "xargs -P $J" "$xargs_s" "-"
 
 for _ in $(seq 1 1000); do echo true; done > trues.txt
 rm -rf .fanout
 t0=$(now); fanout test trues.txt -j "$J" -q > /dev/null; t1=$(now); f=$(elapsed "$t0" "$t1")
+rm -rf .fanout
+t0=$(now); fanout_jit test trues.txt -j "$J" -q > /dev/null; t1=$(now); fj=$(elapsed "$t0" "$t1")
 t0=$(now); parallel -j "$J" < trues.txt; t1=$(now); p=$(elapsed "$t0" "$t1")
 t0=$(now); tr '\n' '\0' < trues.txt | xargs -0 -P "$J" -I{} sh -c {}; t1=$(now); x=$(elapsed "$t0" "$t1")
 printf '\n%-44s %9s %9s\n' "1,000 'true' tests, -j $J" "wall (s)" "tests/s"
-for pair in "fanout test:$f" "parallel -j $J:$p" "xargs -P $J:$x"; do
+for pair in "fanout test (native):$f" "fanout test (JIT):$fj" "parallel -j $J:$p" "xargs -P $J:$x"; do
   printf '%-44s %9s %9.0f\n' "${pair%%:*}" "${pair##*:}" "$(awk -v t="${pair##*:}" 'BEGIN { print 1000 / t }')"
 done

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -25,11 +26,11 @@ internal static class DemoServer
                 await Task.Delay(Math.Min(ms, 60_000), context.RequestAborted);
             }
 
-            return Results.Json(new { ok = true, delay_ms = ms, path = context.Request.Path.Value, query = context.Request.QueryString.Value });
+            return Results.Json(new DelayAnswer(true, ms, context.Request.Path.Value, context.Request.QueryString.Value), DemoJson.Default.DelayAnswer);
         });
 
         // GET /status/{code}: answers with that status.
-        app.MapGet("/status/{code:int}", (int code) => Results.Json(new { status = code }, statusCode: code));
+        app.MapGet("/status/{code:int}", (int code) => Results.Json(new StatusAnswer(code), DemoJson.Default.StatusAnswer, statusCode: code));
 
         // GET /flaky/{failures}?id=X: the first `failures` calls per id answer 503 with Retry-After: 0.
         app.MapGet("/flaky/{failures:int}", (int failures, string? id, HttpContext context) =>
@@ -38,10 +39,10 @@ internal static class DemoServer
             if (seen <= failures)
             {
                 context.Response.Headers.RetryAfter = "0";
-                return Results.Json(new { error = "try again" }, statusCode: 503);
+                return Results.Json(new FlakyAnswer(false, seen, "try again"), DemoJson.Default.FlakyAnswer, statusCode: 503);
             }
 
-            return Results.Json(new { ok = true, attempts = seen });
+            return Results.Json(new FlakyAnswer(true, seen, null), DemoJson.Default.FlakyAnswer);
         });
 
         // GET /bytes/{n}?delay=ms: n bytes of binary data (streamed, any size), after an optional delay.
@@ -62,3 +63,19 @@ internal static class DemoServer
         });
     }
 }
+
+/// <summary>What /delay answers.</summary>
+internal sealed record DelayAnswer(bool Ok, int DelayMs, string? Path, string? Query);
+
+/// <summary>What /status answers.</summary>
+internal sealed record StatusAnswer(int Status);
+
+/// <summary>What /flaky answers: an error until the id has failed enough times.</summary>
+internal sealed record FlakyAnswer(bool Ok, int Attempts, string? Error);
+
+/// <summary>The demo server's JSON, generated at compile time (the native program has no reflection-based serializer).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(DelayAnswer))]
+[JsonSerializable(typeof(StatusAnswer))]
+[JsonSerializable(typeof(FlakyAnswer))]
+internal sealed partial class DemoJson : JsonSerializerContext;

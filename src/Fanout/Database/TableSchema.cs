@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Fanout.Database.Parsing;
@@ -200,11 +201,24 @@ internal sealed class TableSchema
             (ColumnType.Boolean, CellKind.Text) when bool.TryParse(value.GetString(), out var b) => Cell.FromBoolean(b),
             (ColumnType.Text, CellKind.Json) => value.As(CellKind.Text),
             (ColumnType.Text, CellKind.Boolean or CellKind.Integer or CellKind.Real) => Cell.FromText(value.ToString()),
-            (ColumnType.Json, CellKind.Text) => Cell.FromJson(JsonSerializer.Serialize(value.GetString())),
+            (ColumnType.Json, CellKind.Text) => JsonString(value.Utf8),
             (ColumnType.Json, CellKind.Boolean or CellKind.Integer or CellKind.Real) => Cell.FromJson(value.ToString()),
             _ => Cell.Null,
         };
         return !converted.IsNull;
+    }
+
+    /// <summary>Text as a JSON string value (quoted, escaped), for a JSON column.</summary>
+    private static Cell JsonString(ReadOnlySpan<byte> utf8)
+    {
+        var buffer = new ArrayBufferWriter<byte>(utf8.Length + 2);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStringValue(utf8);
+        }
+
+        var bytes = buffer.WrittenSpan.ToArray();
+        return Cell.FromJson(bytes, 0, bytes.Length);
     }
 
     private static string Describe(Cell value) => value.Kind switch

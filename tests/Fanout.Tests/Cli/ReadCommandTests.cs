@@ -71,7 +71,7 @@ public sealed class ReadCommandTests
     private static async Task<FanoutCli.Run> RunAsNobodyAsync(string workingDirectory, string[] args)
     {
         var psi = new System.Diagnostics.ProcessStartInfo("runuser") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "-u", "nobody", "--", "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp", "NO_COLOR=1", "dotnet", Path.Combine(AppContext.BaseDirectory, "fanout.dll") }.Concat(args))
+        foreach (var arg in new[] { "-u", "nobody", "--", "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp", "NO_COLOR=1" }.Concat(FanoutCli.Command).Concat(args))
         {
             psi.ArgumentList.Add(arg);
         }

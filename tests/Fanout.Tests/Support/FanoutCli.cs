@@ -3,10 +3,20 @@ using System.Text.Json;
 
 namespace Fanout.Tests.Support;
 
-/// <summary>Runs the real built <c>fanout</c> tool as a child process, in a working directory of the test's choosing.</summary>
+/// <summary>
+/// Runs the real built <c>fanout</c> tool as a child process, in a working directory of the test's choosing: the
+/// program <c>FANOUT_BIN</c> names when it is set (the native program, as the README's test command builds it),
+/// else the JIT build next to the tests (<c>dotnet fanout.dll</c>).
+/// </summary>
 public static class FanoutCli
 {
     private static readonly string ToolPath = Path.Combine(AppContext.BaseDirectory, "fanout.dll");
+
+    /// <summary>The program under test, when it is not the JIT build.</summary>
+    public static string? Binary { get; } = Environment.GetEnvironmentVariable("FANOUT_BIN") is { Length: > 0 } bin ? Path.GetFullPath(bin) : null;
+
+    /// <summary>The program and its first arguments, for a test that starts it some other way (as another user, say).</summary>
+    public static IReadOnlyList<string> Command => Binary is null ? ["dotnet", ToolPath] : [Binary];
 
     public static readonly TimeSpan DefaultLimit = TimeSpan.FromSeconds(60);
 
@@ -20,7 +30,7 @@ public static class FanoutCli
 
     public static Process Start(string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(Binary ?? "dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardInput = true,
@@ -28,7 +38,11 @@ public static class FanoutCli
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(ToolPath);
+        if (Binary is null)
+        {
+            start.ArgumentList.Add(ToolPath);
+        }
+
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
