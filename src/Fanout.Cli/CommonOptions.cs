@@ -5,56 +5,64 @@ using Fanout.Records;
 namespace Fanout.Cli;
 
 /// <summary>
-/// The options every job shares, with the same names everywhere. Parsing them is one step; turning
-/// them into validated <see cref="CommonSettings"/> is another (<see cref="Validate"/>).
+/// The options every job shares, with the same names, value placeholders and meaning everywhere; what differs per job
+/// (defaults, what an item is called, what is retried) comes from its <see cref="JobWords"/>. Parsing them is one step;
+/// turning them into validated <see cref="CommonSettings"/> is another (<see cref="Validate"/>).
 /// </summary>
 internal sealed class CommonOptions
 {
-    /// <param name="defaultConcurrency">The default of <c>-j</c>; <see langword="null"/> when the job decides (a load, by its database).</param>
-    /// <param name="outputShortAlias">Whether <c>-o</c> means <c>--output</c>; <c>download</c> uses <c>-o</c> for its directory, as wget and curl users expect.</param>
-    /// <param name="concurrencyHelp">What <c>-j</c> means for the job, when it is not "how many items run at once".</param>
-    /// <param name="attempts">Whether the job makes attempts at items that <c>--retries</c> and <c>--timeout</c> govern.</param>
-    public CommonOptions(int? defaultConcurrency, int defaultRetries, TimeSpan? defaultTimeout, bool outputShortAlias = true, string? concurrencyHelp = null, bool attempts = true)
+    private readonly JobWords _words;
+
+    public CommonOptions(JobWords words)
     {
-        DefaultTimeout = defaultTimeout;
-        _attempts = attempts;
-        Concurrency = new("--concurrency", "-j") { Description = concurrencyHelp ?? "How many items run at once" };
-        if (defaultConcurrency is { } concurrency)
+        _words = words;
+        Concurrency = new("--concurrency", "-j")
+        {
+            Description = words.ConcurrencyHelp ?? $"How many {words.Noun} run at once",
+            HelpName = "N",
+        };
+        if (words.Concurrency is { } concurrency)
         {
             Concurrency.DefaultValueFactory = _ => concurrency;
         }
 
         Retries = new("--retries")
         {
-            Description = "Retries of a transient failure (network error, timeout, 408, 429, 5xx), with exponential backoff and jitter; Retry-After is honoured",
-            DefaultValueFactory = _ => defaultRetries,
+            Description = words.RetriesHelp,
+            DefaultValueFactory = _ => words.Retries,
+            HelpName = "N",
         };
         Timeout = new("--timeout")
         {
-            Description = "Time limit of one attempt, e.g. 30s, 500ms, 2m; 0 for none" + (defaultTimeout is { } t ? $" [default: {ValueParsers.Show(t)}]" : string.Empty),
+            Description = $"{words.TimeoutHelp}, e.g. 30s, 500ms, 2m; 0 for none{(words.Timeout is { } t ? $" [default: {ValueParsers.Show(t)}]" : string.Empty)}",
+            HelpName = "DURATION",
         };
-        Rate = new("--rate") { Description = "Start at most this many items, e.g. 50/s or 600/m; latency is then measured from each item's slot" };
-        Output = outputShortAlias ? new("--output", "-o") : new("--output");
-        Output.Description = "Write results to FILE (written whole at the end: no half-written file) instead of stdout";
-        Format = new("--format") { Description = "Result format: jsonl, csv or table [default: table on a terminal, else jsonl; by extension for --output]" };
+        Rate = new("--rate")
+        {
+            Description = $"Start at most this many {words.Noun}, e.g. 50/s or 600/m{(words.LatencyFromSlot ? "; latency is then measured from each one's slot" : string.Empty)}",
+            HelpName = "RATE",
+        };
+        Output = new("--output", "-o") { Description = "Write the result records to FILE instead of stdout (whole at the end: never half-written)", HelpName = "FILE" };
+        Format = new("--format") { Description = "Result format [default: table on a terminal, else jsonl; by extension for --output]", HelpName = "jsonl|csv|table" };
         Format.AcceptOnlyFromAmong("jsonl", "csv", "table");
         Progress = new("--progress")
         {
-            Description = "Progress on stderr: bar (terminal), plain (a line every few seconds), none, or auto",
-            DefaultValueFactory = _ => "auto",
+            Description = "Progress on stderr: a bar on a terminal, a plain line every few seconds, or none",
+            DefaultValueFactory = _ => words.Progress,
+            HelpName = "auto|bar|plain|none",
         };
         Progress.AcceptOnlyFromAmong("auto", "bar", "plain", "none");
-        MaxFailures = new("--max-failures") { Description = "Stop after N failed items: nothing new starts, running items are cancelled" };
+        MaxFailures = new("--max-failures") { Description = words.MaxFailuresHelp ?? $"Stop after N failed {words.Noun}: nothing new starts, running ones are cancelled", HelpName = "N" };
         FailFast = new("--fail-fast") { Description = "Same as --max-failures 1" };
-        Shard = new("--shard") { Description = "Run only shard i of n (1 <= i <= n), chosen by a stable hash of each item's key, e.g. --shard 2/4 on the second of four machines" };
-        Ordered = new("--ordered") { Description = "Write results in input order (a bounded window) instead of as they complete" };
-        Stats = new("--stats") { Description = "Also write the summary as JSON to FILE" };
-        Quiet = new("--quiet", "-q") { Description = "No progress and no summary on stderr (errors in the input are still reported)" };
+        Shard = new("--shard")
+        {
+            Description = words.ShardHelp ?? $"Run only shard I of N (1 <= I <= N), chosen by a stable hash of each item's key, e.g. --shard 2/4 on the second of four machines",
+            HelpName = "I/N",
+        };
+        Ordered = new("--ordered") { Description = "Write the result records in input order (a bounded window) instead of as they complete" };
+        Stats = new("--stats") { Description = "Also write the summary as JSON to FILE (docs/STATS.md)", HelpName = "FILE" };
+        Quiet = new("--quiet", "-q") { Description = "No progress and no summary on stderr (bad input lines and errors are still reported)" };
     }
-
-    private readonly bool _attempts;
-
-    public TimeSpan? DefaultTimeout { get; }
 
     public Option<int?> Concurrency { get; }
 
@@ -82,14 +90,14 @@ internal sealed class CommonOptions
 
     public Option<bool> Quiet { get; }
 
+    /// <summary>Every shared option, in the order help lists them.</summary>
+    public IReadOnlyList<Option> All => [Concurrency, Retries, Timeout, Rate, Output, Format, Progress, MaxFailures, FailFast, Shard, Ordered, Stats, Quiet];
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Concurrency, Retries, Timeout, Rate, Output, Format, Progress, MaxFailures, FailFast, Shard, Ordered, Stats, Quiet })
+        foreach (var option in All)
         {
-            if (_attempts || (option != Retries && option != Timeout))
-            {
-                command.Options.Add(option);
-            }
+            command.Options.Add(option);
         }
     }
 
@@ -103,13 +111,13 @@ internal sealed class CommonOptions
             throw new UsageException($"--concurrency: must be at least 1 (got {concurrency})");
         }
 
-        var retries = _attempts ? parse.GetValue(Retries) : 0;
+        var retries = parse.GetValue(Retries);
         if (retries < 0)
         {
             throw new UsageException($"--retries: must be 0 or more (got {retries})");
         }
 
-        var timeout = _attempts && parse.GetValue(Timeout) is { } timeoutText ? ValueParsers.Duration(timeoutText, "--timeout") : DefaultTimeout;
+        var timeout = parse.GetValue(Timeout) is { } timeoutText ? ValueParsers.Duration(timeoutText, "--timeout") : _words.Timeout;
         if (timeout == TimeSpan.Zero)
         {
             timeout = null;
@@ -138,7 +146,7 @@ internal sealed class CommonOptions
             }
         }
 
-        var output = parse.GetValue(Output);
+        var output = ValueParsers.OutputFile(parse.GetValue(Output), "--output");
         var format = parse.GetValue(Format) switch
         {
             "jsonl" => OutputFormat.Jsonl,
@@ -172,7 +180,42 @@ internal sealed class CommonOptions
             Format = format,
             Progress = progress,
             Quiet = quiet,
-            StatsPath = parse.GetValue(Stats),
+            StatsPath = ValueParsers.OutputFile(parse.GetValue(Stats), "--stats"),
         };
     }
+}
+
+/// <summary>What the shared options mean for one job: its defaults, what its items are called, what a retry repeats.</summary>
+internal sealed record JobWords
+{
+    /// <summary>What the items are called ("requests", "files").</summary>
+    public required string Noun { get; init; }
+
+    /// <summary>The default of <c>-j</c>; <see langword="null"/> when the job decides (a load, by its database).</summary>
+    public int? Concurrency { get; init; }
+
+    /// <summary>What <c>-j</c> means, when it is not "how many items run at once".</summary>
+    public string? ConcurrencyHelp { get; init; }
+
+    public int Retries { get; init; }
+
+    /// <summary>What a retry repeats and when, for this job.</summary>
+    public required string RetriesHelp { get; init; }
+
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>What <c>--timeout</c> limits.</summary>
+    public string TimeoutHelp { get; init; } = "Time limit of one attempt";
+
+    /// <summary>What <c>--max-failures</c> counts, when it is not failed items.</summary>
+    public string? MaxFailuresHelp { get; init; }
+
+    /// <summary>How <c>--shard</c> splits, when it is not by each item's key.</summary>
+    public string? ShardHelp { get; init; }
+
+    /// <summary>The default of <c>--progress</c> (<c>run</c> keeps the terminal for the commands' output: none).</summary>
+    public string Progress { get; init; } = "auto";
+
+    /// <summary>Whether a latency is measured (from an item's rate slot, under <c>--rate</c>).</summary>
+    public bool LatencyFromSlot { get; init; }
 }

@@ -35,10 +35,16 @@ internal static class DemoCommand
     public static Command Create()
     {
         var serve = new Option<bool>("--serve") { Description = "Only start the local demo server and keep it running (for benchmarks and trying fanout by hand)" };
-        var port = new Option<int>("--port") { Description = "Port for --serve [default: random]" };
+        var port = new Option<int>("--port") { Description = "Port for --serve [default: random]", HelpName = "PORT" };
         var command = new Command("demo", """
-            See what concurrency buys: runs each job sequentially and then concurrently against a local server
-            started on 127.0.0.1, and prints wall time, throughput and speedup side by side. Needs no network.
+            See what concurrency buys: every job, sequential vs concurrent, on a local server.
+
+            Runs each job sequentially and then concurrently against a server started on 127.0.0.1, and prints wall time,
+            throughput and speedup side by side. Needs no network.
+
+            Examples:
+              fanout demo
+              fanout demo --serve --port 8080
 
             The server's endpoints (also with --serve): /delay/{ms}, /status/{code}, /flaky/{failures}?id=X, /bytes/{n}?delay=ms.
             """);

@@ -16,35 +16,54 @@ internal static class HttpCommand
 
     public static Command Create()
     {
-        var inputs = new Argument<string[]>("inputs")
+        var inputs = new Argument<string[]>("FILE")
         {
             Description = "Files of URLs (one per line) or JSONL request specs {\"method\",\"url\",\"headers\",\"body\",\"key\"}; '-' or none for stdin. Blank lines and # comments are skipped",
             Arity = ArgumentArity.ZeroOrMore,
+            HelpName = "FILE",
         };
-        var method = new Option<string>("--request", "-X") { Description = "Method for plain URL lines [default: GET, or POST with --data]" };
-        var data = new Option<string?>("--data", "-d") { Description = "Request body for every request; @FILE reads it from a file. JSON bodies get Content-Type application/json" };
+        var method = new Option<string>("--request", "-X") { Description = "Method for plain URL lines [default: GET, or POST with --data]", HelpName = "METHOD" };
+        var data = new Option<string?>("--data", "-d")
+        {
+            Description = "Request body for every request; @FILE sends that file's bytes as they are. JSON bodies get Content-Type application/json",
+            HelpName = "BODY|@FILE",
+        };
         var web = new WebOptions(defaultPerHost: null, "requests");
         var maxBody = new Option<string>("--max-body")
         {
             Description = "Largest response body; larger responses fail and are never buffered whole",
             DefaultValueFactory = _ => "10M",
+            HelpName = "SIZE",
         };
         var body = new Option<string>("--body")
         {
             Description = "Body in results: auto (JSON embedded, text as string, binary left out), text, none",
             DefaultValueFactory = _ => "auto",
+            HelpName = "auto|text|none",
         };
         body.AcceptOnlyFromAmong("auto", "text", "none");
-        var saveBodies = new Option<string?>("--save-bodies") { Description = "Save each response body to DIR as NNNNNN.ext (input order number)" };
+        var saveBodies = new Option<string?>("--save-bodies") { Description = "Save each response body to DIR as NNNNNN.ext (input order number)", HelpName = "DIR" };
         var maxRedirects = new Option<int>("--max-redirects")
         {
             Description = "Redirects followed; 0 to follow none",
             DefaultValueFactory = _ => HttpOptions.DefaultMaxRedirects,
+            HelpName = "N",
         };
-        var common = new CommonOptions(DefaultConcurrency, DefaultRetries, DefaultTimeout);
+        var common = new CommonOptions(new JobWords
+        {
+            Noun = "requests",
+            Concurrency = DefaultConcurrency,
+            Retries = DefaultRetries,
+            RetriesHelp = "Retries of a request that failed for a transient reason (network error, timeout, 408, 425, 429, 5xx), with exponential backoff and jitter; Retry-After is honoured",
+            Timeout = DefaultTimeout,
+            TimeoutHelp = "Time limit of one attempt (connecting, sending, and reading the whole response)",
+            LatencyFromSlot = true,
+        });
 
         var command = new Command("http", """
-            Make HTTP requests concurrently: one JSONL record per request on stdout, progress and a summary on stderr.
+            Call an API concurrently: many HTTP requests, one result record each.
+
+            One JSONL record per request on stdout (status, latency, body), progress and a summary on stderr.
 
             Examples:
               fanout http urls.txt -j 50
@@ -67,7 +86,8 @@ internal static class HttpCommand
             var settings = common.Validate(parse);
             var environment = (Func<string, string?>)Environment.GetEnvironmentVariable;
             var (headerList, perHostLimit) = web.Validate(parse, environment);
-            var bodyText = parse.GetValue(data) is { } d ? ReadData(d) : null;
+            // Not 'cond ? bytes : null': null converts to an empty ReadOnlyMemory, which would POST an empty body.
+            ReadOnlyMemory<byte>? bodyBytes = parse.GetValue(data) is { } d ? ReadData(d) : default(ReadOnlyMemory<byte>?);
 
             var redirects = parse.GetValue(maxRedirects);
             if (redirects < 0)
@@ -77,9 +97,9 @@ internal static class HttpCommand
 
             var options = new HttpOptions
             {
-                Method = (parse.GetValue(method) ?? (bodyText is null ? "GET" : "POST")).ToUpperInvariant(),
+                Method = (parse.GetValue(method) ?? (bodyBytes is null ? "GET" : "POST")).ToUpperInvariant(),
                 Headers = headerList,
-                Body = bodyText,
+                Body = bodyBytes,
                 MaxBodyBytes = ValueParsers.Size(parse.GetValue(maxBody)!, "--max-body"),
                 BodyMode = Enum.Parse<HttpBodyMode>(parse.GetValue(body)!, ignoreCase: true),
                 SaveBodiesDirectory = parse.GetValue(saveBodies),
@@ -95,6 +115,7 @@ internal static class HttpCommand
             {
                 Name = "http",
                 Noun = "requests",
+                Expected = "URLs or requests",
                 Parse = line => caller.ParseLine(line, environment),
                 Handler = caller,
                 WriteRecord = HttpCaller.WriteRecord,
@@ -108,8 +129,8 @@ internal static class HttpCommand
                 },
                 Sections = _ =>
                 [
-                    new SummarySection("Status codes", "status_codes", statuses.Top(int.MaxValue, byLabel: true)),
-                    new SummarySection("Errors", "errors", errors.Top(MaxErrorRows), Math.Max(0, errors.Distinct - MaxErrorRows)),
+                    new CountsSection("Status codes", "status_codes", statuses.Top(int.MaxValue, byLabel: true)),
+                    new CountsSection("Errors", "errors", errors.Top(MaxErrorRows), "message", Math.Max(0, errors.Distinct - MaxErrorRows)),
                 ],
             };
             return await JobRunner.RunAsync(job, settings, parse.GetValue(inputs) ?? []);
@@ -117,16 +138,16 @@ internal static class HttpCommand
         return command;
     }
 
-    private static string ReadData(string data)
+    private static ReadOnlyMemory<byte> ReadData(string data)
     {
         if (!data.StartsWith('@'))
         {
-            return data;
+            return System.Text.Encoding.UTF8.GetBytes(data);
         }
 
         try
         {
-            return File.ReadAllText(data[1..]);
+            return File.ReadAllBytes(data[1..]);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -13,28 +13,44 @@ internal static class InsertCommand
 {
     public static Command Create()
     {
-        var inputs = new Argument<string[]>("files") { Description = "JSONL (default) or CSV files of records; '-' or none for stdin", Arity = ArgumentArity.ZeroOrMore };
-        var db = new Option<string>("--db") { Description = "The database: a SQLite file path (created if missing), or postgres://user@host:port/database (password from PGPASSWORD or .pgpass, never printed)", Required = true };
-        var table = new Option<string>("--table") { Description = "The table; created from the records' fields and types when missing", Required = true };
+        var inputs = new Argument<string[]>("FILE") { Description = "JSONL (default) or CSV files of records; '-' or none for stdin", Arity = ArgumentArity.ZeroOrMore };
+        var db = new Option<string>("--db")
+        {
+            Description = "The database: a SQLite file path (created if missing; or sqlite:PATH), or postgres://user@host:port/database (password from PGPASSWORD or .pgpass, never printed)",
+            Required = true,
+            HelpName = "DATABASE",
+        };
+        var table = new Option<string>("--table")
+        {
+            Description = "The table, created from the records' fields and types when missing: letters, digits and _, or schema.table",
+            Required = true,
+            HelpName = "TABLE",
+        };
         var csv = new Option<bool>("--csv") { Description = "Read CSV with a header row (also chosen by a .csv extension)" };
-        var pk = new Option<string?>("--pk") { Description = "Primary key column(s), comma-separated, for a new table and for --upsert/--ignore" };
+        var pk = new Option<string?>("--pk") { Description = "Primary key column(s), comma-separated, for a new table and for --upsert/--ignore", HelpName = "COLUMNS" };
         var upsert = new Option<bool>("--upsert") { Description = "Update rows whose key exists (reruns leave each row once)" };
         var ignore = new Option<bool>("--ignore") { Description = "Skip rows whose key exists (reruns leave each row once)" };
         var alter = new Option<bool>("--alter") { Description = "Add columns for fields that first appear in later records (otherwise those records are rejected)" };
         var batch = new Option<int?>("--batch")
         {
+            HelpName = "ROWS",
             Description = string.Create(CultureInfo.InvariantCulture, $"Rows per transaction (a failed one is written again in smaller ones to find the bad rows). SQLite: {InsertOptions.DefaultSqliteBatchSize:N0} by default. PostgreSQL streams each transaction through one COPY: {InsertOptions.DefaultPostgresJsonlBatchSize:N0} by default for JSONL, {InsertOptions.DefaultPostgresCsvBatchSize:N0} for CSV"),
         };
-        var rejects = new Option<string?>("--rejects") { Description = "Write rejected records to FILE as JSONL: location (file:line), reason, record" };
-        var common = new CommonOptions(
-            defaultConcurrency: null,
-            defaultRetries: 0,
-            defaultTimeout: null,
-            concurrencyHelp: string.Create(CultureInfo.InvariantCulture, $"PostgreSQL: parallel connections, each streaming COPY (SQLite has one writer). Parsing uses every core either way. By default one per core, at most {InsertOptions.MostDefaultPostgresWriters}; half the cores when the server is on this machine"),
-            attempts: false);
+        var rejects = new Option<string?>("--rejects") { Description = "Write rejected records to FILE as JSONL: location (file:line), kind, reason, record", HelpName = "FILE" };
+        var common = new CommonOptions(new JobWords
+        {
+            Noun = "rows",
+            ConcurrencyHelp = string.Create(CultureInfo.InvariantCulture, $"PostgreSQL: parallel connections, each streaming COPY (SQLite has one writer). Parsing uses every core either way. By default one per core, at most {InsertOptions.MostDefaultPostgresWriters}; half the cores when the server is on this machine"),
+            RetriesHelp = "Retries of a write that failed for a transient reason (a lost connection, a deadlock, a busy database, --timeout): a new connection, and the rows not yet committed written again",
+            TimeoutHelp = "Time limit of one write to the database (a chunk of rows, a commit)",
+            MaxFailuresHelp = "Stop the load after N rejected records: nothing more is read, what was read is written",
+            ShardHelp = "Load only shard I of N (1 <= I <= N) of the records, chosen by a stable hash of each one's file:line",
+        });
 
         var command = new Command("insert", """
-            Load records into a database table, fast and safely: batched transactions, prepared statements or COPY,
+            Load JSONL or CSV records into a SQLite or PostgreSQL table, fast and safely.
+
+            Batched transactions, prepared statements or COPY,
             and parsing on every core while the writers write. A bad record (invalid JSON, wrong type, constraint
             violation) is rejected with its file:line and reason; it never fails the load or takes good rows with it.
             One JSONL record per chunk of up to 10,000 records once they are committed (stdout or --output).
@@ -89,11 +105,12 @@ internal static class InsertCommand
             }
             catch (ArgumentException ex)
             {
-                throw new UsageException($"--db: {ex.Message}");
+                throw new UsageException(ex.Message);
             }
 
             var sources = parse.GetValue(inputs) ?? [];
-            var rejectsPath = parse.GetValue(rejects);
+            var rejectsPath = ValueParsers.OutputFile(parse.GetValue(rejects), "--rejects");
+            var reasons = new RejectReasons();
             var rejectsFile = rejectsPath is null ? null : AtomicFile.Create(rejectsPath);
             await using (rejectsFile)
             {
@@ -102,16 +119,27 @@ internal static class InsertCommand
                 {
                     Name = "insert",
                     Noun = "chunks",
-                    Run = (pool, stop) => inserter.RunAsync(sources, System.Console.OpenStandardInput, row => WriteReject(rejectsWriter, row), pool, stop),
+                    Expected = "records",
+                    Run = (pool, stop) => inserter.RunAsync(sources, System.Console.OpenStandardInput, row =>
+                    {
+                        reasons.Add(row.Kind, row.Reason);
+                        WriteReject(rejectsWriter, row);
+                    }, pool, stop),
                     WriteRecord = Inserter.WriteRecord,
                     ProgressLine = stats => Progress(inserter.Totals, stats),
                     Headline = (stats, interrupted) => Headline(inserter, stats, interrupted, rejectsPath, settings.Pool.MaxFailures),
-                    Sections = _ => [new SummarySection("Rows", "rows", Rows(inserter.Totals)) { Hidden = true }],
-                    ShowTimings = false,
+                    Sections = _ =>
+                    [
+                        new CountsSection("Rows", "rows", Rows(inserter.Totals)) { Hidden = true },
+                        new EntriesSection("Rejects by reason", "rejects_by_kind", reasons.Top(MaxReasons), e => $"{e[1].Value,7}  {e[0].Value}: {e[2].Value}") { Numbers = new HashSet<string> { "count" } },
+                    ],
+                    Epilogue = (_, _) => Advice(inserter.Totals, reasons),
+                    ShowSpeedup = false,
+                    ShowLatency = false,
                     ExplainFailure = ex => ex switch
                     {
                         DbException when inserter.Totals.Total == 0 => new RunFailure($"--db {inserter.Database}: {WorkError.Flatten(ex.Message)}", ExitCodes.Usage),
-                        DbException => new RunFailure($"the database failed mid-load ({WorkError.Flatten(ex.Message)}); committed rows stay, rerun with --upsert or --ignore to add the rest", ExitCodes.SomeFailed),
+                        DbException or TimeoutException => new RunFailure($"the database failed mid-load ({WorkError.Flatten(ex.Message)}); the rows committed before it stay: rerun with --upsert or --ignore to add the rest (--retries reconnects on its own)", ExitCodes.SomeFailed),
                         InvalidOperationException or FormatException or IOException => new RunFailure(ex.Message, ExitCodes.Usage),
                         _ => null,
                     },
@@ -129,13 +157,30 @@ internal static class InsertCommand
         return command;
     }
 
+    private const int MaxReasons = 5;
+
     private static void WriteReject(RecordWriter? writer, RejectedRow row) =>
         writer?.WriteAsync(row, static (r, f) =>
         {
             f.WriteString("location", r.Location);
+            f.WriteString("kind", r.Kind);
             f.WriteString("reason", r.Reason);
             f.WriteString("record", r.Text);
         }).AsTask().GetAwaiter().GetResult();
+
+    /// <summary>What to do about the rejects, when one thing is clearly the cause.</summary>
+    private static IEnumerable<string> Advice(InsertTotals totals, RejectReasons reasons)
+    {
+        var duplicates = reasons.Count(RejectedRow.DuplicateKeyKind);
+        if (duplicates > 0 && duplicates == totals.Total)
+        {
+            yield return "  every record's key is already in the table: --upsert updates those rows, --ignore keeps them";
+        }
+        else if (duplicates > 0)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"  {duplicates} {(duplicates == 1 ? "record has" : "records have")} a key the table (or an earlier record) already has: --upsert updates those rows, --ignore keeps them");
+        }
+    }
 
     private static string Progress(InsertTotals totals, WorkStats stats) =>
         string.Create(CultureInfo.InvariantCulture, $"insert: {totals.Total} rows, {totals.Total / Math.Max(1e-9, stats.WallTime.TotalSeconds):0}/s, rejected {totals.Rejected}, {stats.WallTime.TotalSeconds:0.0} s");

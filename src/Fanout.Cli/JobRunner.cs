@@ -16,25 +16,40 @@ internal static class JobRunner
         var unreadable = job.Source is null ? InputReader.FindUnreadable(inputs) : [];
         if (unreadable.Count > 0)
         {
-            throw new UsageException(string.Join(Environment.NewLine + "fanout: ", unreadable));
+            throw new UsageException(unreadable);
+        }
+
+        if (job.Source is null && (inputs.Count == 0 || inputs.Contains(InputReader.StandardInputName)) && !System.Console.IsInputRedirected)
+        {
+            System.Console.Error.WriteLine($"fanout: reading {job.Expected} from stdin; Ctrl+D to end");
         }
 
         var stats = new WorkStats();
-        await using var progress = ProgressDisplay.Create(settings.Progress, job.Name, job.Noun, stats);
+        for (var i = 0; i < job.InvalidInputs; i++)
+        {
+            stats.AddInvalidInput();
+        }
+        var progressMode = settings.Progress == "bar" && !System.Console.IsOutputRedirected && settings.Format != OutputFormat.Table && settings.OutputPath is null && job.RecordsOnStdout
+            ? "plain" // Records streaming to the same terminal would tear a bar; a table is held to the end instead.
+            : settings.Progress;
+        await using var progress = ProgressDisplay.Create(progressMode, job.Name, job.Noun, stats);
         progress.Extra = job.Status;
         progress.Line = job.ProgressLine;
+        progress.Total = job.Total;
         using var interruption = new Interruption(progress.Message);
         var pool = settings.Pool with { AbortToken = interruption.AbortToken };
 
         var file = settings.OutputPath is { } path ? AtomicFile.Create(path) : null;
         await using (file)
         {
-            var output = file?.Stream ?? System.Console.OpenStandardOutput();
             // The atomic file's stream stays open past the writer, so committing it can fsync before the rename.
-            var writer = RecordWriter.Create(settings.Format, output, leaveOpen: file is not null);
+            var writer = file is not null ? RecordWriter.Create(settings.Format, file.Stream, leaveOpen: true)
+                : job.RecordsOnStdout ? RecordWriter.Create(settings.Format, System.Console.OpenStandardOutput())
+                : null;
             RunFailure? failure = null;
+            var source = new CountedSource();
             progress.Start();
-            if (settings.Progress == "bar" && pool.Shard is null && job.Source is null && job.Run is null)
+            if (progressMode == "bar" && pool.Shard is null && job.Source is null && job.Run is null)
             {
                 _ = CountItemsAsync(inputs, progress);
             }
@@ -42,29 +57,39 @@ internal static class JobRunner
             try
             {
                 var results = job.Run?.Invoke(pool, interruption.StopToken)
-                    ?? WorkPool.RunAsync(job.Source?.Invoke(interruption.StopToken) ?? ParseAsync(job, inputs, stats, progress, interruption.StopToken), job.Handler!, pool, interruption.StopToken);
+                    ?? WorkPool.RunAsync(source.Count(job.Source?.Invoke(interruption.StopToken) ?? ParseAsync(job, inputs, stats, progress, interruption.StopToken)), job.Handler!, pool, interruption.StopToken);
                 await foreach (var result in results)
                 {
                     stats.Add(result);
                     job.Observe?.Invoke(result);
+                    job.Passthrough?.Invoke(result);
                     if (job.Describe?.Invoke(result) is { } block)
                     {
                         progress.Message(block);
                     }
 
-                    await writer.WriteAsync(result, job.WriteRecord);
+                    if (writer is not null)
+                    {
+                        await writer.WriteAsync(result, job.WriteRecord);
+                    }
                 }
             }
             catch (Exception ex) when ((job.ExplainFailure?.Invoke(ex) ?? InputFailure(ex)) is { } explained)
             {
                 // The run cannot go on (the input became unreadable, say): the results so far are kept and summed up.
-                progress.Message($"fanout: {explained.Message}");
+                progress.Message($"fanout: {Terminal.Escape(explained.Message)}");
                 failure = explained;
             }
             finally
             {
                 stats.Complete();
-                await writer.DisposeAsync();
+                // What the pool never took up: of a planned list, all the rest; of a stream, what it had read ahead.
+                stats.AddNotStarted(Math.Max(0, (job.Total ?? source.Produced) - stats.Completed));
+                await progress.DisposeAsync();
+                if (writer is not null)
+                {
+                    await writer.DisposeAsync();
+                }
             }
 
             if (file is not null)
@@ -72,13 +97,28 @@ internal static class JobRunner
                 await file.CommitAsync();
             }
 
-            await progress.DisposeAsync();
+            // An input that holds nothing to do is a mistake more often than not (a glob that matches nothing, an
+            // empty list from a failed step): the same rule for every job.
+            var empty = failure is null && !interruption.Interrupted && stats.Completed == 0 && stats.InvalidInputs == 0;
+            if (empty)
+            {
+                System.Console.Error.WriteLine($"fanout: no {job.Expected} in the input");
+                return ExitCodes.Usage;
+            }
+
             job.Completed?.Invoke(stats);
             var sections = job.Sections?.Invoke(stats) ?? [];
+            // One item, or a rate that paces the items, makes "speedup over sequential" a figure of nothing.
+            var showSpeedup = job.ShowSpeedup && pool.RatePerSecond is null && stats.Completed > 1 && pool.Concurrency > 1;
             if (!settings.Quiet)
             {
-                SummaryPrinter.Print(System.Console.Error, job.Headline?.Invoke(stats, interruption.Interrupted) ?? SummaryPrinter.Headline(job.Noun, pool.Concurrency, stats, interruption.Interrupted), stats, sections, job.ShowTimings);
-                foreach (var line in job.Epilogue?.Invoke(stats) ?? [])
+                SummaryPrinter.Print(System.Console.Error, job.Headline?.Invoke(stats, interruption.Interrupted) ?? SummaryPrinter.Headline(job.Noun, pool.Concurrency, stats, interruption.Interrupted), stats, sections, showSpeedup, job.ShowLatency);
+                if (stats.NotStarted > 0 && !source.Exhausted && job.Total is null)
+                {
+                    System.Console.Error.WriteLine("  (the run stopped before the end of the input; the rest was not read)");
+                }
+
+                foreach (var line in job.Epilogue?.Invoke(stats, interruption.Interrupted) ?? [])
                 {
                     System.Console.Error.WriteLine(line);
                 }
@@ -86,7 +126,7 @@ internal static class JobRunner
 
             if (settings.StatsPath is { } statsPath)
             {
-                await SummaryPrinter.WriteJsonAsync(statsPath, job.Name, pool.Concurrency, stats, sections, interruption.Interrupted, CancellationToken.None);
+                await SummaryPrinter.WriteJsonAsync(statsPath, job.Name, pool.Concurrency, stats, sections, interruption.Interrupted, showSpeedup, job.ShowLatency, CancellationToken.None);
             }
 
             return interruption.Interrupted ? ExitCodes.Interrupted
@@ -120,7 +160,7 @@ internal static class JobRunner
             catch (InputFormatException ex)
             {
                 stats.AddInvalidInput();
-                progress.Message($"{ex.Location}: {ex.Reason}");
+                progress.Message(Terminal.Escape($"{ex.Location}: {ex.Reason}"));
                 continue;
             }
 
@@ -146,9 +186,30 @@ internal static class JobRunner
 
             progress.Total = count;
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or FormatException)
         {
             // Only a nicety for the bar; the run itself reports unreadable input.
+        }
+    }
+
+    /// <summary>How many items the pool took from the input, and whether it took them all: what a stopped run never started.</summary>
+    private sealed class CountedSource
+    {
+        private long _produced;
+
+        public long Produced => Interlocked.Read(ref _produced);
+
+        public bool Exhausted { get; private set; }
+
+        public async IAsyncEnumerable<T> Count<T>(IAsyncEnumerable<T> items, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                Interlocked.Increment(ref _produced);
+                yield return item;
+            }
+
+            Exhausted = true;
         }
     }
 }

@@ -31,14 +31,29 @@ internal sealed record JobSpec<TItem, TResult>
     /// <summary>Writes one result's output record.</summary>
     public required Action<WorkResult<TItem, TResult>, IRecordFieldWriter> WriteRecord { get; init; }
 
+    /// <summary>Whether records go to stdout when no <c>--output</c> is given (<c>run</c> keeps stdout for the commands' own output).</summary>
+    public bool RecordsOnStdout { get; init; } = true;
+
+    /// <summary>What the job writes itself as each item finishes (a command's own output), in the order results arrive, never interleaved.</summary>
+    public Action<WorkResult<TItem, TResult>>? Passthrough { get; init; }
+
+    /// <summary>How many items there are, when the job knows before the run (a planned list of tests): the bar's total.</summary>
+    public long? Total { get; init; }
+
+    /// <summary>Input lines found invalid before the run (a job that reads its whole input first), counted with the rest.</summary>
+    public int InvalidInputs { get; init; }
+
+    /// <summary>What the input is expected to hold, for the message when it holds nothing ("URLs", "tests").</summary>
+    public required string Expected { get; init; }
+
     /// <summary>Sees every result, for the job's own summary sections.</summary>
     public Action<WorkResult<TItem, TResult>>? Observe { get; init; }
 
     /// <summary>A block to print on stderr when an item finishes (a test's output), or <see langword="null"/>; printed whole, never interleaved.</summary>
     public Func<WorkResult<TItem, TResult>, string?>? Describe { get; init; }
 
-    /// <summary>Lines that end the summary (a test run's "N passed, N failed, N skipped").</summary>
-    public Func<WorkStats, IEnumerable<string>>? Epilogue { get; init; }
+    /// <summary>Lines that end the summary (a test run's "N passed, N failed, N skipped"), given whether the run was interrupted.</summary>
+    public Func<WorkStats, bool, IEnumerable<string>>? Epilogue { get; init; }
 
     /// <summary>Extra text for the live progress line (bytes and speed of downloads).</summary>
     public Func<string>? Status { get; init; }
@@ -55,8 +70,11 @@ internal sealed record JobSpec<TItem, TResult>
     /// <summary>The summary's first lines (what was done, how fast), for a job that counts something else than items; the engine's count lines otherwise.</summary>
     public Func<WorkStats, bool, IEnumerable<string>>? Headline { get; init; }
 
-    /// <summary>Whether the summary shows latency percentiles and the speedup over a sequential run (they mean nothing for a load).</summary>
-    public bool ShowTimings { get; init; } = true;
+    /// <summary>Whether the speedup over a sequential run means something (work that waits; not CPU-bound work); never under a rate.</summary>
+    public bool ShowSpeedup { get; init; } = true;
+
+    /// <summary>Whether item latencies mean something (not for a load's chunks).</summary>
+    public bool ShowLatency { get; init; } = true;
 
     /// <summary>A failure of the run as a whole that the job explains (an unreachable database), or <see langword="null"/> to let it through.</summary>
     public Func<Exception, RunFailure?>? ExplainFailure { get; init; }

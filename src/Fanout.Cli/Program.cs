@@ -1,15 +1,8 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using Fanout.Cli;
+using Fanout.Cli.Console;
 
-var root = new RootCommand("""
-    fanout: run I/O-bound batch work concurrently, fast and safely.
-
-    Results go to stdout (JSONL when piped), progress and a summary to stderr, so jobs compose:
-      fanout http urls.txt -j 50 > results.jsonl
-
-    Start with `fanout demo` to see sequential vs concurrent side by side.
-    """);
+var root = new RootCommand("fanout: run I/O-bound batch work concurrently, fast and safely.");
 root.Subcommands.Add(HttpCommand.Create());
 root.Subcommands.Add(DownloadCommand.Create());
 root.Subcommands.Add(ReadCommand.Create());
@@ -17,23 +10,19 @@ root.Subcommands.Add(TestCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(InsertCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+HelpLayout.Apply(root);
 
-var parse = root.Parse(args);
-if (parse.Errors.Count > 0)
+// No response files: '-d @payload.json' is the file's bytes as the body, not a list of arguments.
+var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+// --help and --version win over a command line that is otherwise incomplete ('fanout read --help').
+if (!HelpLayout.IsHelpOrVersion(root, parse) && UsageErrors.Of(parse) is { Count: > 0 } errors)
 {
-    foreach (var error in parse.Errors)
+    foreach (var error in errors)
     {
-        // Name the option a bad value belongs to: "Argument 'xml' not recognized" alone does not say where.
-        var option = error.SymbolResult switch
-        {
-            OptionResult o => o.Option.Name,
-            ArgumentResult { Parent: OptionResult o } => o.Option.Name,
-            _ => null,
-        };
-        Console.Error.WriteLine(option is null ? $"fanout: {error.Message}" : $"fanout: {option}: {error.Message}");
+        Console.Error.WriteLine($"fanout: {Terminal.Escape(error)}");
     }
 
-    Console.Error.WriteLine($"Run '{string.Join(' ', parse.CommandResult.Command.Name == root.Name ? "fanout" : "fanout " + parse.CommandResult.Command.Name)} --help' for usage.");
+    Console.Error.WriteLine($"Run '{(parse.CommandResult.Command == root ? "fanout" : "fanout " + parse.CommandResult.Command.Name)} --help' for usage.");
     return ExitCodes.Usage;
 }
 
@@ -44,6 +33,26 @@ try
 }
 catch (UsageException ex)
 {
-    Console.Error.WriteLine($"fanout: {ex.Message}");
+    foreach (var problem in ex.Problems)
+    {
+        Console.Error.WriteLine($"fanout: {Terminal.Escape(problem)}");
+    }
+
+    return ExitCodes.Usage;
+}
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+{
+    // A file fanout was told to write or read cannot be: the user's to fix, in one line.
+    Console.Error.WriteLine($"fanout: {Terminal.Escape(Fanout.Engine.WorkError.Flatten(ex.Message))}");
+    return ExitCodes.Usage;
+}
+catch (OperationCanceledException)
+{
+    return ExitCodes.Interrupted;
+}
+catch (Exception ex)
+{
+    // Never a stack trace: a fault of fanout's own is still one line, with what to report.
+    Console.Error.WriteLine($"fanout: unexpected error ({ex.GetType().Name}): {Terminal.Escape(Fanout.Engine.WorkError.Flatten(ex.Message))}; please report it with the command line");
     return ExitCodes.Usage;
 }

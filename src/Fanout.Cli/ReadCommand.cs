@@ -12,37 +12,49 @@ internal static class ReadCommand
 
     public static Command Create()
     {
-        var paths = new Argument<string[]>("paths")
+        var paths = new Argument<string[]>("PATH")
         {
             Description = "Files, directories (read recursively) and globs such as 'logs/**/*.log' (quote them so the shell leaves them alone); '-' reads a list of paths from stdin",
             Arity = ArgumentArity.OneOrMore,
+            HelpName = "PATH",
         };
-        var exclude = new Option<string[]>("--exclude") { Description = "Leave out paths matching this glob, repeatable: 'node_modules' matches that name anywhere, 'build/*.tmp' a path under the root" };
+        var exclude = new Option<string[]>("--exclude") { Description = "Leave out paths matching this glob, repeatable: 'node_modules' matches that name anywhere, 'build/*.tmp' a path under the root", HelpName = "GLOB" };
         var follow = new Option<bool>("--follow", "-L") { Description = "Follow symbolic links inside directories (loops are detected and reported)" };
         var hash = new Option<string>("--hash")
         {
-            Description = "Digest per file: sha256, sha1, md5 or none",
+            Description = "Digest per file",
             DefaultValueFactory = _ => "sha256",
+            HelpName = "sha256|sha1|md5|none",
         };
         hash.AcceptOnlyFromAmong("sha256", "sha1", "md5", "none");
-        var grep = new Option<string?>("--grep", "-e") { Description = "Count the lines matching this .NET regular expression and keep the first --max-matches of them, with line numbers" };
+        var grep = new Option<string?>("--grep", "-e") { Description = "Count the lines matching this .NET regular expression and keep the first --max-matches of them, with line numbers", HelpName = "REGEX" };
         var ignoreCase = new Option<bool>("--ignore-case", "-i") { Description = "Case-insensitive --grep" };
         var maxMatches = new Option<int>("--max-matches")
         {
             Description = "Matching lines kept per file (all are counted)",
             DefaultValueFactory = _ => FileReadOptions.DefaultMaxMatches,
+            HelpName = "N",
         };
         var content = new Option<bool>("--content") { Description = "Include each text file's content (for piping into fanout insert), capped by --max-content" };
         var maxContent = new Option<string>("--max-content")
         {
             Description = "Most bytes of content per file; longer content is cut and flagged content_truncated",
             DefaultValueFactory = _ => "1M",
+            HelpName = "SIZE",
         };
         var sort = new Option<bool>("--sort") { Description = "Write records in path order instead of as files complete" };
-        var common = new CommonOptions(DefaultConcurrency, defaultRetries: 0, defaultTimeout: null);
+        var common = new CommonOptions(new JobWords
+        {
+            Noun = "files",
+            Concurrency = DefaultConcurrency,
+            RetriesHelp = "Retries of a file whose read failed with an I/O error",
+            TimeoutHelp = "Time limit of reading one file",
+        });
 
         var command = new Command("read", """
-            Read many files concurrently: one JSONL record per file with path, bytes, lines, sha256, modified time
+            Read many files concurrently: hashes, line counts, matching lines, content.
+
+            One JSONL record per file with path, bytes, lines, sha256, modified time
             and encoding; optionally matching lines (--grep) and the text (--content). Files are streamed through
             fixed buffers, so memory stays flat for any file size, and hashing runs on all cores.
 
@@ -98,20 +110,25 @@ internal static class ReadCommand
             }
 
             var arguments = parse.GetValue(paths) ?? [];
+            if (FileReader.MissingPaths(arguments) is { Count: > 0 } missing)
+            {
+                // A path the user named that is not there is a mistake in the command line, not a file that failed.
+                throw new UsageException(missing.Select(p => $"{p}: no such file or directory"));
+            }
+
             var reader = new FileReader(options);
             long bytes = 0;
             var job = new JobSpec<FileReadItem, FileReadResult>
             {
                 Name = "read",
                 Noun = "files",
+                Expected = "files",
+                ShowSpeedup = false,
                 Source = token => reader.FindAsync(arguments, System.Console.OpenStandardInput, token),
                 Handler = reader,
                 WriteRecord = reader.WriteRecord,
                 Observe = result => bytes += result.Value?.Bytes ?? 0,
-                Sections = stats =>
-                [
-                    new SummarySection("Data", "data", [new("bytes", bytes), new("MB/s", (long)Math.Round(bytes / 1e6 / Math.Max(1e-9, stats.WallTime.TotalSeconds)))]),
-                ],
+                Sections = stats => [DataSection.Of(bytes, stats.WallTime)],
             };
             return await JobRunner.RunAsync(job, settings, arguments);
         });

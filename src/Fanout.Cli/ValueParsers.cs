@@ -5,6 +5,34 @@ namespace Fanout.Cli;
 /// <summary>Parses the human forms of durations, rates and sizes that options accept.</summary>
 internal static class ValueParsers
 {
+    /// <summary>
+    /// A file fanout is to write (results, stats, a report), checked before any work starts, so a run's results are
+    /// never lost at its end for a bad name: not a directory, and not under a file. Missing directories are created
+    /// when it is written.
+    /// </summary>
+    public static string? OutputFile(string? path, string option)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        if (path.Length == 0 || Directory.Exists(path) || path.EndsWith('/'))
+        {
+            throw new UsageException($"{option}: '{path}' is a directory; give the name of a file to write");
+        }
+
+        for (var directory = Path.GetDirectoryName(Path.GetFullPath(path)); directory is not null && !Directory.Exists(directory); directory = Path.GetDirectoryName(directory))
+        {
+            if (File.Exists(directory))
+            {
+                throw new UsageException($"{option}: cannot write '{path}': '{directory}' is a file, not a directory");
+            }
+        }
+
+        return path;
+    }
+
     /// <summary><c>30s</c>, <c>500ms</c>, <c>2m</c>, <c>1h</c>, or a plain number of seconds.</summary>
     public static TimeSpan Duration(string text, string option)
     {

@@ -14,8 +14,9 @@ internal sealed class WebOptions
         {
             Description = "Header 'Name: value' for every request, repeatable; $VAR and ${VAR} are read from the environment so tokens stay out of files ($$ for a literal $)",
             AllowMultipleArgumentsPerToken = false,
+            HelpName = "'NAME: VALUE'",
         };
-        PerHost = new("--per-host") { Description = $"At most N {noun} in flight to one host:port" };
+        PerHost = new("--per-host") { Description = $"At most N {noun} in flight to one host:port", HelpName = "N" };
         if (defaultPerHost is { } perHost)
         {
             PerHost.DefaultValueFactory = _ => perHost;

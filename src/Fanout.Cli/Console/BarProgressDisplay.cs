@@ -1,11 +1,21 @@
+using System.Globalization;
 using Fanout.Engine;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Fanout.Cli.Console;
 
-/// <summary>A Spectre.Console progress bar on a terminal's stderr: done/total, rate, ETA.</summary>
+/// <summary>
+/// A live status line on a terminal's stderr: counts and rate, and once the total is known a bar, the percentage and
+/// the time left. The whole line is laid out here to the terminal's width, so it never wraps (Spectre's own columns
+/// squeezed the percentage onto lines of its own at 80 columns).
+/// </summary>
 internal sealed class BarProgressDisplay(string job, string noun, WorkStats stats) : ProgressDisplay(job, noun, stats)
 {
+    private const int SpinnerWidth = 2; // the spinner and the space after it
+    private const int Margin = 1; // the last column: a line that fills it wraps on some terminals
+    private const int NarrowestBar = 10;
+    private const int WidestBar = 40;
     private static readonly TimeSpan Refresh = TimeSpan.FromMilliseconds(100);
     private readonly IAnsiConsole _console = ErrorConsole.Instance;
     private readonly CancellationTokenSource _done = new();
@@ -16,14 +26,14 @@ internal sealed class BarProgressDisplay(string job, string noun, WorkStats stat
         var progress = _console.Progress()
             .AutoClear(true)
             .HideCompleted(false)
-            .Columns(new SpinnerColumn(), new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn());
+            .Columns(new SpinnerColumn(), new LineColumn(this));
         _loop = progress.StartAsync(async context =>
         {
             var task = context.AddTask(Job, autoStart: true, maxValue: 1);
             task.IsIndeterminate = true;
             while (!_done.IsCancellationRequested)
             {
-                Update(task);
+                context.Refresh();
                 try
                 {
                     await Task.Delay(Refresh, _done.Token);
@@ -34,7 +44,7 @@ internal sealed class BarProgressDisplay(string job, string noun, WorkStats stat
                 }
             }
 
-            Update(task);
+            context.Refresh();
         });
     }
 
@@ -52,15 +62,42 @@ internal sealed class BarProgressDisplay(string job, string noun, WorkStats stat
         _loop = null;
     }
 
-    private void Update(ProgressTask task)
+    /// <summary>
+    /// The line at <paramref name="width"/> columns (spinner excluded): the status, then with a known total a bar, the
+    /// percentage and the time left. Plain text and the bar's two parts (done, to do), so the caller can colour them.
+    /// </summary>
+    internal (string Status, int Done, int ToDo, string After) Layout(int width)
     {
-        if (Total is { } total)
+        var room = width - SpinnerWidth - Margin;
+        if (Total is not { } total || total <= 0)
         {
-            task.IsIndeterminate = false;
-            task.MaxValue = Math.Max(1, total);
+            return (StatusLine(room), 0, 0, string.Empty);
         }
 
-        task.Value = Math.Min(Stats.Completed, task.MaxValue);
-        task.Description = Markup.Escape(StatusLine());
+        var fraction = Math.Clamp((double)Stats.Completed / total, 0, 1);
+        var rate = Stats.Throughput;
+        var left = Stats.Completed >= total ? TimeSpan.Zero
+            : rate > 0 ? TimeSpan.FromSeconds(Math.Min((total - Stats.Completed) / rate, TimeSpan.FromDays(1).TotalSeconds))
+            : (TimeSpan?)null;
+        var after = string.Create(CultureInfo.InvariantCulture, $" {fraction * 100,3:0}% {(left is { } l ? FormatLeft(l) : "-:--")} left");
+        var status = StatusLine(room - 1 - NarrowestBar - after.Length);
+        var bar = Math.Clamp(room - status.Length - 1 - after.Length, 0, WidestBar);
+        var done = (int)Math.Round(bar * fraction);
+        return (status + " ", done, bar - done, after);
+    }
+
+    private static string FormatLeft(TimeSpan left) => left.TotalHours >= 1
+        ? string.Create(CultureInfo.InvariantCulture, $"{(int)left.TotalHours}:{left.Minutes:00}:{left.Seconds:00}")
+        : string.Create(CultureInfo.InvariantCulture, $"{left.Minutes}:{left.Seconds:00}");
+
+    private sealed class LineColumn(BarProgressDisplay display) : ProgressColumn
+    {
+        protected override bool NoWrap => true;
+
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
+        {
+            var (status, done, toDo, after) = display.Layout(options.ConsoleSize.Width);
+            return new Markup($"{Markup.Escape(status)}[green]{new string('━', done)}[/][grey]{new string('─', toDo)}[/]{Markup.Escape(after)}");
+        }
     }
 }

@@ -44,18 +44,24 @@ internal abstract class ProgressDisplay : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
-    protected string StatusLine()
+    /// <summary>The status line, at most <paramref name="width"/> characters: the full wording when it fits, else the counts alone, else cut.</summary>
+    protected string StatusLine(int width = int.MaxValue)
     {
         if (Line is not null)
         {
-            return Line(Stats);
+            return Fit(Line(Stats), width);
         }
 
+        var c = CultureInfo.InvariantCulture;
         var completed = Stats.Completed;
-        var total = Total is { } t ? string.Create(CultureInfo.InvariantCulture, $"/{t}") : string.Empty;
+        var total = Total is { } t ? string.Create(c, $"/{t}") : string.Empty;
         var failed = Stats.Failed + Stats.Cancelled + Stats.InvalidInputs;
-        return string.Create(
-            CultureInfo.InvariantCulture,
-            $"{Job}: {completed}{total} {Noun} done, {Stats.Succeeded} ok, {failed} failed, {Stats.Throughput:0.#}/s{(Extra is null ? string.Empty : ", " + Extra())}, {Stats.WallTime.TotalSeconds:0.0} s");
+        var extra = Extra is null ? string.Empty : ", " + Extra();
+        var full = string.Create(c, $"{Job}: {completed}{total} {Noun} done, {Stats.Succeeded} ok, {failed} failed, {Stats.Throughput:0.#}/s{extra}, {Stats.WallTime.TotalSeconds:0.0} s");
+        return full.Length <= width ? full : Fit(string.Create(c, $"{completed}{total} done, {failed} failed, {Stats.Throughput:0.#}/s{extra}"), width);
     }
+
+    /// <summary><paramref name="text"/> cut to <paramref name="width"/> characters, with an ellipsis when cut.</summary>
+    internal static string Fit(string text, int width) =>
+        text.Length <= width ? text : width <= 1 ? string.Empty : string.Concat(text.AsSpan(0, width - 1), "…");
 }

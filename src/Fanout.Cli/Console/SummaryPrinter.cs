@@ -5,24 +5,52 @@ using Fanout.Engine;
 namespace Fanout.Cli.Console;
 
 /// <summary>
-/// The end-of-run summary, as text on stderr and as JSON for <c>--stats</c>: counts, errors,
-/// latency percentiles with a small histogram, throughput and the speedup over a sequential run.
+/// The end-of-run summary, as text on stderr and as JSON for <c>--stats</c> (one schema for every job: docs/STATS.md):
+/// counts, throughput, the job's own sections, and where they mean something, latency percentiles and the speedup
+/// over a sequential run.
 /// </summary>
 internal static class SummaryPrinter
 {
+    /// <summary>The version of the <c>--stats</c> schema; raised when a key changes meaning or goes.</summary>
+    public const int StatsSchema = 1;
+
     private const int HistogramBins = 10;
     private const int HistogramWidth = 40;
-    private static readonly (string Label, double Quantile)[] Percentiles = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p99.9", 0.999)];
+
+    // Fewer samples than this make a histogram of noise.
+    private const int LeastHistogramSamples = 20;
+    private static readonly (string Label, string JsonName, double Quantile)[] Percentiles = [("p50", "p50", 0.5), ("p90", "p90", 0.9), ("p99", "p99", 0.99), ("p99.9", "p99_9", 0.999)];
 
     /// <summary>The summary's first lines for a job whose items are what it counts: how many, how fast, with what outcome.</summary>
     public static IEnumerable<string> Headline(string noun, int concurrency, WorkStats stats, bool interrupted)
     {
         var c = CultureInfo.InvariantCulture;
         yield return string.Create(c, $"Summary{(interrupted ? " (interrupted)" : string.Empty)}: {stats.Completed} {noun} in {Format(stats.WallTime)}, {stats.Throughput:0.##}/s at -j {concurrency}");
-        yield return string.Create(c, $"  ok {stats.Succeeded}, failed {stats.Failed}{(stats.Cancelled > 0 ? $", cancelled {stats.Cancelled}" : string.Empty)}{(stats.InvalidInputs > 0 ? $", invalid input lines {stats.InvalidInputs}" : string.Empty)}, retried {stats.Retried} ({stats.Attempts} attempts)");
+        yield return "  " + string.Join(", ", Counts(stats).Select(p => string.Create(c, $"{p.Key} {p.Value}"))) + (stats.Retried > 0 ? string.Create(c, $"; retried {stats.Retried} ({stats.Attempts} attempts)") : string.Empty);
     }
 
-    public static void Print(TextWriter writer, IEnumerable<string> headline, WorkStats stats, IReadOnlyList<SummarySection> sections, bool showTimings)
+    /// <summary>The outcome counts worth saying: ok and failed always, the rest when not zero.</summary>
+    public static IEnumerable<KeyValuePair<string, long>> Counts(WorkStats stats)
+    {
+        yield return new("ok", stats.Succeeded - stats.Skipped);
+        if (stats.Skipped > 0)
+        {
+            yield return new("skipped", stats.Skipped);
+        }
+
+        yield return new("failed", stats.Failed);
+        foreach (var (label, count) in new[] { ("cancelled", stats.Cancelled), ("not started", stats.NotStarted), ("invalid input lines", stats.InvalidInputs) })
+        {
+            if (count > 0)
+            {
+                yield return new(label, count);
+            }
+        }
+    }
+
+    /// <param name="showSpeedup">Whether the sum of item times over the wall time means something (not for CPU-bound work, nor under a rate).</param>
+    /// <param name="showLatency">Whether item latencies mean something (not for a load's chunks).</param>
+    public static void Print(TextWriter writer, IEnumerable<string> headline, WorkStats stats, IReadOnlyList<SummarySection> sections, bool showSpeedup, bool showLatency)
     {
         var c = CultureInfo.InvariantCulture;
         writer.WriteLine();
@@ -31,79 +59,93 @@ internal static class SummaryPrinter
             writer.WriteLine(line);
         }
 
-        if (showTimings && stats.Completed > 0)
+        if (showSpeedup)
         {
             writer.WriteLine(string.Create(c, $"  speedup {stats.Speedup:0.0}x over sequential (sum of item times {Format(stats.SumOfRunTimes)})"));
         }
 
-        foreach (var section in sections.Where(s => s.Rows.Count > 0 && !s.Hidden))
+        foreach (var section in sections.Where(s => !s.Hidden))
         {
-            writer.WriteLine(section.Title + ":");
-            var width = section.Rows.Max(r => r.Key.Length);
-            foreach (var (label, count) in section.Rows)
+            if (section.Lines() is { Count: > 0 } lines)
             {
-                writer.WriteLine(section.ShowCounts ? string.Create(c, $"  {label.PadRight(width)}  {count}") : "  " + label);
-            }
-
-            if (section.Omitted > 0)
-            {
-                writer.WriteLine(string.Create(c, $"  … and {section.Omitted} more"));
+                writer.WriteLine(section.Title + ":");
+                foreach (var line in lines)
+                {
+                    writer.WriteLine(line);
+                }
             }
         }
 
-        if (!showTimings || stats.Completed == 0)
+        if (!showLatency || stats.Completed == 0)
         {
             return;
         }
 
-        var (percentiles, bins) = stats.ReadLatency(h => (
+        var (percentiles, bins, count) = stats.ReadLatency(h => (
             Percentiles.Select(p => (p.Label, h.Percentile(p.Quantile))).Append(("max", h.Max)).ToList(),
-            h.Bins(HistogramBins)));
+            h.Bins(HistogramBins),
+            h.Count));
         writer.WriteLine("Latency: " + string.Join("  ", percentiles.Select(p => $"{p.Item1} {Format(p.Item2)}")));
-        var most = bins.Max(b => b.Count);
-        foreach (var (edge, count) in bins)
+        if (count < LeastHistogramSamples || bins.Count == 0 || bins[0].UpperEdge == bins[^1].UpperEdge)
         {
-            var bar = most == 0 ? 0 : (int)Math.Round(count * (double)HistogramWidth / most);
-            writer.WriteLine(string.Create(c, $"  {Format(edge),10} [{count,7}] {new string('■', bar)}"));
+            return;
+        }
+
+        var most = bins.Max(b => b.Count);
+        foreach (var (edge, binCount) in bins)
+        {
+            var bar = most == 0 ? 0 : (int)Math.Round(binCount * (double)HistogramWidth / most);
+            writer.WriteLine(string.Create(c, $"  {Format(edge),10} [{binCount,7}] {new string('■', bar)}"));
         }
     }
 
-    public static async Task WriteJsonAsync(string path, string job, int concurrency, WorkStats stats, IReadOnlyList<SummarySection> sections, bool interrupted, CancellationToken cancellationToken)
+    public static async Task WriteJsonAsync(string path, string job, int concurrency, WorkStats stats, IReadOnlyList<SummarySection> sections, bool interrupted, bool showSpeedup, bool showLatency, CancellationToken cancellationToken)
     {
         var file = Records.AtomicFile.Create(path);
         await using (file)
         {
-            await using (var json = new Utf8JsonWriter(file.Stream, new JsonWriterOptions { Indented = true }))
+            await using (var json = new Utf8JsonWriter(file.Stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
                 json.WriteStartObject();
+                json.WriteNumber("schema", StatsSchema);
                 json.WriteString("job", job);
                 json.WriteBoolean("interrupted", interrupted);
                 json.WriteNumber("concurrency", concurrency);
                 json.WriteNumber("completed", stats.Completed);
                 json.WriteNumber("succeeded", stats.Succeeded);
+                json.WriteNumber("skipped", stats.Skipped);
                 json.WriteNumber("failed", stats.Failed);
                 json.WriteNumber("cancelled", stats.Cancelled);
+                json.WriteNumber("not_started", stats.NotStarted);
                 json.WriteNumber("invalid_inputs", stats.InvalidInputs);
                 json.WriteNumber("retried", stats.Retried);
                 json.WriteNumber("attempts", stats.Attempts);
                 json.WriteNumber("wall_ms", Math.Round(stats.WallTime.TotalMilliseconds, 3));
-                json.WriteNumber("sum_of_item_ms", Math.Round(stats.SumOfRunTimes.TotalMilliseconds, 3));
-                json.WriteNumber("speedup", Math.Round(stats.Speedup, 3));
-                json.WriteNumber("per_second", Math.Round(stats.Throughput, 3));
-                json.WriteStartObject("latency_ms");
-                stats.ReadLatency(h =>
+                json.WriteNumber("items_per_s", Math.Round(stats.Throughput, 3));
+                if (showSpeedup)
                 {
-                    json.WriteNumber("min", Math.Round((h.Count == 0 ? TimeSpan.Zero : h.Min).TotalMilliseconds, 3));
-                    json.WriteNumber("mean", Math.Round(h.Mean.TotalMilliseconds, 3));
-                    foreach (var (label, quantile) in Percentiles)
-                    {
-                        json.WriteNumber(label, Math.Round(h.Percentile(quantile).TotalMilliseconds, 3));
-                    }
+                    json.WriteNumber("sum_of_item_ms", Math.Round(stats.SumOfRunTimes.TotalMilliseconds, 3));
+                    json.WriteNumber("speedup", Math.Round(stats.Speedup, 3));
+                }
 
-                    json.WriteNumber("max", Math.Round(h.Max.TotalMilliseconds, 3));
-                    return 0;
-                });
-                json.WriteEndObject();
+                if (showLatency)
+                {
+                    json.WriteStartObject("latency_ms");
+                    stats.ReadLatency(h =>
+                    {
+                        json.WriteNumber("min", Math.Round((h.Count == 0 ? TimeSpan.Zero : h.Min).TotalMilliseconds, 3));
+                        json.WriteNumber("mean", Math.Round(h.Mean.TotalMilliseconds, 3));
+                        foreach (var (_, name, quantile) in Percentiles)
+                        {
+                            json.WriteNumber(name, Math.Round(h.Percentile(quantile).TotalMilliseconds, 3));
+                        }
+
+                        json.WriteNumber("max", Math.Round(h.Max.TotalMilliseconds, 3));
+                        return 0;
+                    });
+                    json.WriteEndObject();
+                }
+
                 json.WriteStartObject("errors_by_kind");
                 foreach (var (kind, count) in stats.ErrorsByKind)
                 {
@@ -113,13 +155,8 @@ internal static class SummaryPrinter
                 json.WriteEndObject();
                 foreach (var section in sections)
                 {
-                    json.WriteStartObject(section.JsonName);
-                    foreach (var (label, count) in section.Rows)
-                    {
-                        json.WriteNumber(label, count);
-                    }
-
-                    json.WriteEndObject();
+                    json.WritePropertyName(section.JsonName);
+                    section.WriteJson(json);
                 }
 
                 json.WriteEndObject();
@@ -134,4 +171,11 @@ internal static class SummaryPrinter
         : duration.TotalSeconds >= 1 ? duration.TotalSeconds.ToString("0.00 s", CultureInfo.InvariantCulture)
         : duration.TotalMilliseconds >= 10 ? duration.TotalMilliseconds.ToString("0.0 ms", CultureInfo.InvariantCulture)
         : duration.TotalMilliseconds.ToString("0.00 ms", CultureInfo.InvariantCulture);
+
+    /// <summary>Bytes as people read them: <c>15.2 MB</c>.</summary>
+    public static string FormatBytes(double bytes) =>
+        bytes >= 1e9 ? (bytes / 1e9).ToString("0.00 GB", CultureInfo.InvariantCulture)
+        : bytes >= 1e6 ? (bytes / 1e6).ToString("0.0 MB", CultureInfo.InvariantCulture)
+        : bytes >= 1e3 ? (bytes / 1e3).ToString("0.0 kB", CultureInfo.InvariantCulture)
+        : bytes.ToString("0 B", CultureInfo.InvariantCulture);
 }

@@ -9,16 +9,19 @@ namespace Fanout.Database;
 internal interface IInsertTransaction : IAsyncDisposable
 {
     /// <summary>
-    /// Adds rows. A bad row (a constraint) may throw here (SQLite checks each row as it goes) or only at
-    /// <see cref="CommitAsync"/> (PostgreSQL reports a COPY's errors at its end); either way the transaction is lost.
+    /// Adds rows. A row the database refuses on its own (SQLite checks each as it goes) is reported to
+    /// <paramref name="rejected"/> (its index in <paramref name="rows"/>) and left out; otherwise a bad row may throw here
+    /// or only at <see cref="CommitAsync"/> (PostgreSQL reports a COPY's errors at its end), and the transaction is lost.
     /// </summary>
     /// <param name="rows">Values in column order, converted to the column types; read before this returns.</param>
+    /// <param name="rejected">Receives each row refused on its own.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task for the write.</returns>
-    ValueTask WriteAsync(CellRows rows, CancellationToken cancellationToken);
+    ValueTask WriteAsync(CellRows rows, Action<RowRejection> rejected, CancellationToken cancellationToken);
 
-    /// <summary>Commits every row written. Throws when any row failed, leaving the table as it was.</summary>
+    /// <summary>Commits every row written. Throws when the transaction failed, leaving the table as it was.</summary>
+    /// <param name="rejected">Receives the rows found refused at the commit (their place among all rows written), left out.</param>
     /// <param name="cancellationToken">Cancels the commit.</param>
     /// <returns>Rows inserted, updated and ignored.</returns>
-    Task<(long Inserted, long Updated, long Ignored)> CommitAsync(CancellationToken cancellationToken);
+    Task<(long Inserted, long Updated, long Ignored)> CommitAsync(Action<RowRejection> rejected, CancellationToken cancellationToken);
 }

@@ -36,8 +36,7 @@ internal sealed class InsertLoad
     private readonly Channel<RowChunk> _queue;
     private readonly Channel<WorkResult<InsertItem, InsertResult>> _results = Channel.CreateUnbounded<WorkResult<InsertItem, InsertResult>>(new UnboundedChannelOptions { SingleReader = true });
     private Task? _workers;
-    private Task<TableWriter>? _first;
-    private IInsertSink? _firstSink;
+    private Task<Writer>? _first;
     private long _parseRejected;
 
     public InsertLoad(DatabaseTarget target, InsertOptions options, int writers, int batchSize, WorkPoolOptions pool, Action<RejectedRow> reject)
@@ -234,9 +233,8 @@ internal sealed class InsertLoad
         if (_workers is null)
         {
             var first = await Start().ConfigureAwait(false);
-            var held = new Queue<RowChunk>();
-            await AddAsync(first, 1, held, chunk).ConfigureAwait(false);
-            _workers = Task.WhenAll(Enumerable.Range(0, _writers).Select(i => i == 0 ? WorkAsync(first, 1, held) : WorkAsync(null, i + 1, new Queue<RowChunk>())));
+            await WriteHeldAsync(first, chunk).ConfigureAwait(false);
+            _workers = Task.WhenAll(Enumerable.Range(0, _writers).Select(i => WorkAsync(i == 0 ? first : new Writer(i + 1))));
             return;
         }
 
@@ -247,53 +245,46 @@ internal sealed class InsertLoad
     /// Connects the first writer and reads the table's columns, if it has not started yet: call it before parsing,
     /// so the database answers while the first chunk is read (a connection and its first queries take ~0.15 s).
     /// </summary>
-    private Task<TableWriter> Start() => _first ??= OpenFirstAsync();
+    private Task<Writer> Start() => _first ??= StartFirstAsync();
+
+    private async Task<Writer> StartFirstAsync()
+    {
+        var first = new Writer(1);
+        await ConnectAsync(first).ConfigureAwait(false);
+        return first;
+    }
 
     private async Task CompleteAsync()
     {
         _queue.Writer.TryComplete();
+
+        // With no rows at all, the database is still checked: an unreachable one is an error either way.
+        var first = await Start().ConfigureAwait(false);
         try
         {
-            // With no rows at all, the database is still checked: an unreachable one is an error either way.
-            await (_workers ?? Start()).ConfigureAwait(false);
+            if (_workers is not null)
+            {
+                await _workers.ConfigureAwait(false);
+            }
         }
         finally
         {
-            if (_firstSink is not null)
-            {
-                await _firstSink.DisposeAsync().ConfigureAwait(false);
-            }
+            await first.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private async Task<TableWriter> OpenFirstAsync()
+    private async Task WorkAsync(Writer writer)
     {
-        _firstSink = await _target.OpenAsync(_pool.AbortToken).ConfigureAwait(false);
-        var first = Track(new TableWriter(_firstSink, _options, _batchSize));
-        await first.ReadTableAsync(_pool.AbortToken).ConfigureAwait(false);
-        return first;
-    }
-
-    private async Task WorkAsync(TableWriter? reuse, int writer, Queue<RowChunk> held)
-    {
-        IInsertSink? own = null;
         try
         {
-            var tableWriter = reuse;
             await foreach (var chunk in _queue.Reader.ReadAllAsync(_pool.AbortToken).ConfigureAwait(false))
             {
-                if (tableWriter is null)
-                {
-                    own = await _target.OpenAsync(_pool.AbortToken).ConfigureAwait(false);
-                    tableWriter = Track(new TableWriter(own, _options, _batchSize));
-                }
-
-                await AddAsync(tableWriter, writer, held, chunk).ConfigureAwait(false);
+                await WriteHeldAsync(writer, chunk).ConfigureAwait(false);
             }
 
-            if (tableWriter is not null)
+            if (writer.Held.Count > 0)
             {
-                Finish(held, writer, await tableWriter.CommitAsync(_reject, _pool.AbortToken).ConfigureAwait(false));
+                await WriteHeldAsync(writer, null).ConfigureAwait(false);
             }
         }
         catch
@@ -304,34 +295,106 @@ internal sealed class InsertLoad
         }
         finally
         {
-            if (own is not null)
+            if (writer.Number != 1)
             {
-                await own.DisposeAsync().ConfigureAwait(false);
+                await writer.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>Streams a chunk into the writer's transaction; it stays held (compacted) until that commits.</summary>
-    private async Task AddAsync(TableWriter tableWriter, int writer, Queue<RowChunk> held, RowChunk chunk)
+    /// <summary>
+    /// Streams a chunk into the writer's transaction (or, with none, commits what the writer holds); the chunk stays held
+    /// (compacted) until its transaction commits. A transient failure (a lost connection, a busy database, a write over
+    /// <see cref="WorkPoolOptions.AttemptTimeout"/>) costs a new connection and the held chunks written again on it, up to
+    /// <see cref="WorkPoolOptions.Retries"/> times; after that it ends the load.
+    /// </summary>
+    private async Task WriteHeldAsync(Writer writer, RowChunk? chunk)
     {
-        chunk.StartedTimestamp = _time.GetTimestamp();
-        held.Enqueue(chunk);
-        Finish(held, writer, await tableWriter.AddAsync(chunk, _reject, _pool.AbortToken).ConfigureAwait(false));
-        if (held.Count > 0)
+        if (chunk is not null)
         {
-            // Written, not yet committed (the oldest chunks finish first, so this one is still held).
-            chunk.Compact();
+            chunk.StartedTimestamp = _time.GetTimestamp();
+            writer.Held.Enqueue(chunk);
+        }
+
+        var replay = false;
+        for (var retry = 0; ; retry++)
+        {
+            try
+            {
+                var table = writer.Table ?? await ConnectAsync(writer).ConfigureAwait(false);
+                if (replay)
+                {
+                    // Nothing held was committed: all of it goes again, oldest first, on the new connection.
+                    foreach (var again in writer.Held.ToArray())
+                    {
+                        again.Attempts++;
+                        Finish(writer, await LimitedAsync(token => table.AddAsync(again, _reject, token)).ConfigureAwait(false));
+                    }
+                }
+                else if (chunk is not null)
+                {
+                    Finish(writer, await LimitedAsync(token => table.AddAsync(chunk, _reject, token)).ConfigureAwait(false));
+                }
+
+                if (chunk is null)
+                {
+                    Finish(writer, await LimitedAsync(token => table.CommitAsync(_reject, token)).ConfigureAwait(false));
+                }
+                else if (writer.Held.Contains(chunk))
+                {
+                    // Written, not yet committed (the oldest chunks finish first, so this one is still held).
+                    chunk.Compact();
+                }
+
+                return;
+            }
+            catch (Exception ex) when (retry < _pool.Retries && writer.IsTransient(ex) && !_pool.AbortToken.IsCancellationRequested)
+            {
+                await writer.DropConnectionAsync().ConfigureAwait(false);
+                await Task.Delay(Engine.RetryLoop.Backoff(_pool, retry), _time, _pool.AbortToken).ConfigureAwait(false);
+                replay = true;
+            }
         }
     }
 
+    /// <summary>A write under the time limit of <see cref="WorkPoolOptions.AttemptTimeout"/>: over it, a <see cref="TimeoutException"/>.</summary>
+    private async Task<int> LimitedAsync(Func<CancellationToken, Task<int>> write)
+    {
+        if (_pool.AttemptTimeout is not { } limit)
+        {
+            return await write(_pool.AbortToken).ConfigureAwait(false);
+        }
+
+        using var deadline = new CancellationTokenSource(limit, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, _pool.AbortToken);
+        try
+        {
+            return await write(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !_pool.AbortToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"a write to the database took longer than {Engine.DurationFormat.Format(limit)} (--timeout)");
+        }
+    }
+
+    /// <summary>Opens the writer's connection and its table writer (reading the table's columns).</summary>
+    private async Task<TableWriter> ConnectAsync(Writer writer)
+    {
+        writer.Sink = await _target.OpenAsync(_pool.AbortToken).ConfigureAwait(false);
+        var table = Track(new TableWriter(writer.Sink, _options, _batchSize));
+        await table.ReadTableAsync(_pool.AbortToken).ConfigureAwait(false);
+        writer.Table = table;
+        return table;
+    }
+
     /// <summary>Reports and releases the oldest <paramref name="finished"/> chunks a writer holds: their transaction committed.</summary>
-    private void Finish(Queue<RowChunk> held, int writer, int finished)
+    private void Finish(Writer writer, int finished)
     {
         var now = _time.GetTimestamp();
         for (var i = 0; i < finished; i++)
         {
-            var chunk = held.Dequeue();
-            _results.Writer.TryWrite(Result(chunk, writer, now));
+            var chunk = writer.Held.Dequeue();
+            _results.Writer.TryWrite(Result(chunk, writer.Number, now));
             chunk.Release();
             _spare.Enqueue(chunk);
         }
@@ -349,7 +412,7 @@ internal sealed class InsertLoad
             Index = chunk.Index,
             Value = new InsertResult { Stored = chunk.Offered - chunk.Rejected, Rejected = chunk.Rejected },
             Error = chunk.Rejected == 0 ? null : new WorkError(InsertResult.RejectedKind, $"{chunk.Rejected} of {chunk.Offered} records rejected"),
-            Attempts = 1,
+            Attempts = chunk.Attempts,
             Worker = writer,
             ScheduledAt = chunk.QueuedAt,
             QueueWait = queueWait,
@@ -420,6 +483,64 @@ internal sealed class InsertLoad
             if (header is not null && rest.Length > 0)
             {
                 yield return new ParseJob(rest, header);
+            }
+        }
+    }
+
+    /// <summary>One writer: its number (the worker slot of its results), its connection, and the chunks it holds uncommitted.</summary>
+    private sealed class Writer(int number) : IAsyncDisposable
+    {
+        public int Number { get; } = number;
+
+        public IInsertSink? Sink { get; set; }
+
+        public TableWriter? Table { get; set; }
+
+        public Queue<RowChunk> Held { get; } = new();
+
+        /// <summary>Whether a failure is the connection's or the moment's, not the rows': worth a new connection and another try.</summary>
+        public bool IsTransient(Exception exception) => exception switch
+        {
+            TimeoutException => true,
+            System.Data.Common.DbException db when Sink is { } sink => sink.IsTransient(db),
+
+            // The connection could not even be opened: the server may be back in a moment.
+            System.Data.Common.DbException => Sink is null,
+            _ => false,
+        };
+
+        /// <summary>Abandons the connection and its open transaction; the held chunks stay, to be written again.</summary>
+        public async Task DropConnectionAsync()
+        {
+            if (Table is { } table)
+            {
+                Table = null;
+                try
+                {
+                    await table.AbandonAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or InvalidOperationException)
+                {
+                    // The connection is gone already: nothing to roll back.
+                }
+            }
+
+            await DisposeAsync().ConfigureAwait(false);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Sink is { } sink)
+            {
+                Sink = null;
+                try
+                {
+                    await sink.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is System.Data.Common.DbException or IOException)
+                {
+                    // A broken connection has nothing left to close.
+                }
             }
         }
     }

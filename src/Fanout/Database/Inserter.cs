@@ -33,17 +33,22 @@ public sealed class Inserter
         }
         catch (FormatException ex)
         {
-            throw new ArgumentException(ex.Message, nameof(options), ex);
+            throw new ArgumentException(ex.Message, ex);
+        }
+
+        if (!SqlNames.IsPlainTable(options.Table))
+        {
+            throw new ArgumentException($"table '{options.Table}' is not a name fanout takes: letters, digits and _ (not first a digit), or schema.table of those");
         }
 
         if (options.Mode == InsertMode.Upsert && options.PrimaryKey.Count == 0)
         {
-            throw new ArgumentException("an upsert needs a primary key", nameof(options));
+            throw new ArgumentException("an upsert needs a primary key");
         }
 
         if (options.BatchSize < 1 || options.Writers < 1)
         {
-            throw new ArgumentException("the batch size and the writers must be at least 1", nameof(options));
+            throw new ArgumentException("the batch size and the writers must be at least 1");
         }
 
         Options = options;

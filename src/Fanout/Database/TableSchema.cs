@@ -129,7 +129,10 @@ internal sealed class TableSchema
     /// <param name="values">One cell per column.</param>
     /// <param name="reason">Why it does not fit.</param>
     /// <returns>Whether it fits.</returns>
-    public bool Convert(InsertRow row, Span<Cell> values, out string? reason)
+    public bool Convert(InsertRow row, Span<Cell> values, out string? reason) => Convert(row, values, out reason, out _);
+
+    /// <summary>As <see cref="Convert(InsertRow, Span{Cell}, out string?)"/>, with the kind of problem (see <see cref="RejectedRow.Kind"/>).</summary>
+    public bool Convert(InsertRow row, Span<Cell> values, out string? reason, out string? kind)
     {
         if (values.Length != _columns.Count)
         {
@@ -144,6 +147,7 @@ internal sealed class TableSchema
             if (column < 0)
             {
                 reason = $"new field \"{row.FieldName(f)}\" is not a column of the table (--alter adds it)";
+                kind = $"new field \"{row.FieldName(f)}\"";
                 return false;
             }
 
@@ -157,11 +161,12 @@ internal sealed class TableSchema
             if (!TryConvert(value, type, out values[column]))
             {
                 reason = $"field \"{row.FieldName(f)}\": {Describe(value)} is not {Article(type)}";
+                kind = $"wrong type in field \"{row.FieldName(f)}\"";
                 return false;
             }
         }
 
-        reason = null;
+        (reason, kind) = (null, null);
         return true;
     }
 

@@ -7,9 +7,11 @@ namespace Fanout.Database;
 /// <summary>
 /// Writes chunks of records into a table through one connection (a sink): creates the table from the first chunk,
 /// checks and converts every row, and streams chunks into one open transaction until it holds
-/// <paramref name="batchSize"/> rows, then commits. When a transaction fails, its chunks are written again one by one,
-/// and a chunk that fails alone is split in halves until the bad rows are isolated, so one bad row never takes good
-/// ones down.
+/// <paramref name="batchSize"/> rows, then commits. A row the database refuses on its own (SQLite) is rejected and the
+/// transaction goes on. When a transaction fails, its chunks are written again together with the rows whose key is
+/// taken found and rejected by the database (PostgreSQL), else one by one, each the same way first, then, if it still
+/// fails, split in halves until the bad rows are isolated, so one bad row never takes good ones down. A transient failure (a lost connection) is not the
+/// rows' fault: it is thrown, for the caller to write the chunks again on a new connection.
 /// </summary>
 /// <remarks>
 /// The caller keeps every chunk it added readable until the writer says it is finished (the count
@@ -17,8 +19,8 @@ namespace Fanout.Database;
 /// </remarks>
 internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int batchSize)
 {
-    // The open transaction's chunks, in the order added, and the records conversion rejected from them: reported
-    // once the transaction commits, or again by the chunk-by-chunk rewrite when it fails, never twice.
+    // The open transaction's chunks, in the order added, and the records rejected from them: reported once the
+    // transaction commits, or again by the chunk-by-chunk rewrite when it fails, never twice.
     private readonly List<RowChunk> _pending = [];
     private readonly List<(RejectedRow Row, RowChunk Chunk)> _pendingRejects = [];
     private TableSchema? _schema;
@@ -60,6 +62,7 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
     /// <param name="reject">Receives each rejected record.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>How many of the chunks added so far this call finished (written or rejected, no longer read), oldest first.</returns>
+    /// <exception cref="DbException">A transient failure (see <see cref="IInsertSink.IsTransient"/>): the chunks not finished are to be written again.</exception>
     public async Task<int> AddAsync(RowChunk chunk, Action<RejectedRow> reject, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(chunk);
@@ -81,13 +84,14 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
         _openRows += chunk.Count;
         var columns = schema.Columns.Count;
         var cells = ArrayPool<Cell>.Shared.Rent(Math.Max(1, chunk.Count * columns));
+        var good = ArrayPool<InsertRow>.Shared.Rent(Math.Max(1, chunk.Count));
         try
         {
-            var count = Convert(schema, chunk, cells, null, rejected => _pendingRejects.Add((rejected, chunk)));
-            _open ??= await sink.BeginAsync(options.Table, schema, options.Mode, options.PrimaryKey, cancellationToken).ConfigureAwait(false);
-            await _open.WriteAsync(new CellRows(cells, columns, count), cancellationToken).ConfigureAwait(false);
+            var count = Convert(schema, chunk, cells, good, rejected => _pendingRejects.Add((rejected, chunk)));
+            _open ??= await sink.BeginAsync(options.Table, schema, options.Mode, options.PrimaryKey, rejectKeyConflicts: false, cancellationToken).ConfigureAwait(false);
+            await _open.WriteAsync(new CellRows(cells, columns, count), refused => _pendingRejects.Add((Rejected(good[refused.Row], refused), chunk)), cancellationToken).ConfigureAwait(false);
         }
-        catch (DbException) when (!cancellationToken.IsCancellationRequested)
+        catch (DbException ex) when (!cancellationToken.IsCancellationRequested && !sink.IsTransient(ex))
         {
             return finished + await RewriteAsync(reject, cancellationToken).ConfigureAwait(false);
         }
@@ -95,6 +99,7 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
         {
             // Cleared, so the pool does not keep the chunk's text buffers alive.
             ArrayPool<Cell>.Shared.Return(cells, clearArray: true);
+            ArrayPool<InsertRow>.Shared.Return(good, clearArray: true);
         }
 
         return finished + (_openRows >= batchSize ? await CommitAsync(reject, cancellationToken).ConfigureAwait(false) : 0);
@@ -104,6 +109,7 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
     /// <param name="reject">Receives each rejected record.</param>
     /// <param name="cancellationToken">Cancels the commit.</param>
     /// <returns>How many chunks this finished: all those added and not yet finished.</returns>
+    /// <exception cref="DbException">A transient failure: the chunks are to be written again.</exception>
     public async Task<int> CommitAsync(Action<RejectedRow> reject, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reject);
@@ -115,12 +121,11 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
             {
                 try
                 {
-                    var (inserted, updated, ignored) = await open.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    Totals.Inserted += inserted;
-                    Totals.Updated += updated;
-                    Totals.Ignored += ignored;
+                    // Only a key-conflict transaction refuses rows at its commit, and the main one never is one.
+                    var (inserted, updated, ignored) = await open.CommitAsync(static _ => { }, cancellationToken).ConfigureAwait(false);
+                    Count(inserted, updated, ignored);
                 }
-                catch (DbException) when (!cancellationToken.IsCancellationRequested)
+                catch (DbException ex) when (!cancellationToken.IsCancellationRequested && !sink.IsTransient(ex))
                 {
                     failed = true;
                 }
@@ -138,13 +143,34 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
         }
 
         var finished = _pending.Count;
-        _pending.Clear();
-        _pendingRejects.Clear();
-        _openRows = 0;
+        Forget();
         return finished;
     }
 
-    /// <summary>The open transaction failed: writes its chunks again, each in a transaction of its own.</summary>
+    /// <summary>Drops the open transaction and what it held (a transient failure: the caller writes the chunks again elsewhere).</summary>
+    public async Task AbandonAsync()
+    {
+        if (_open is { } open)
+        {
+            _open = null;
+            await open.DisposeAsync().ConfigureAwait(false);
+        }
+
+        Forget();
+    }
+
+    private void Forget()
+    {
+        _pending.Clear();
+        _pendingRejects.Clear();
+        _openRows = 0;
+    }
+
+    /// <summary>
+    /// The open transaction failed: writes its chunks again. First all of them in one transaction that has the database
+    /// find the rows whose key is taken (a rerun without --upsert: one pass, not a split down to every row); when that
+    /// fails too, a row is bad for another reason, and each chunk is written in a transaction of its own.
+    /// </summary>
     private async Task<int> RewriteAsync(Action<RejectedRow> reject, CancellationToken cancellationToken)
     {
         if (_open is { } open)
@@ -154,10 +180,14 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
         }
 
         var chunks = _pending.ToArray();
-        _pending.Clear();
-        _pendingRejects.Clear();
-        _openRows = 0;
+        Forget();
         var schema = _schema!;
+        if (options.Mode == InsertMode.Insert && options.PrimaryKey.Count > 0 && chunks.Length > 1
+            && await TryWriteTogetherAsync(schema, chunks, reject, cancellationToken).ConfigureAwait(false))
+        {
+            return chunks.Length;
+        }
+
         var columns = schema.Columns.Count;
         foreach (var chunk in chunks)
         {
@@ -165,10 +195,15 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
             var good = ArrayPool<InsertRow>.Shared.Rent(Math.Max(1, chunk.Count));
             try
             {
-                var count = Convert(schema, chunk, cells, good, rejected => Reject(rejected, chunk, reject));
+                void RejectRow(RejectedRow rejected) => Reject(rejected, chunk, reject);
+                var count = Convert(schema, chunk, cells, good, RejectRow);
+                var rows = new CellRows(cells, columns, count);
 
-                // A transaction of this one chunk has failed already: straight to its halves.
-                await WriteSplittingAsync(schema, new CellRows(cells, columns, count), good, 0, failed: chunks.Length == 1, rejected => Reject(rejected, chunk, reject), cancellationToken).ConfigureAwait(false);
+                // Rows whose key is taken: found by the database in one go, not one by one.
+                if (!await TryWriteAsync(schema, rows, good, 0, rejectKeyConflicts: true, RejectRow, cancellationToken).ConfigureAwait(false))
+                {
+                    await WriteSplittingAsync(schema, rows, good, 0, failed: true, RejectRow, cancellationToken).ConfigureAwait(false);
+                }
             }
             finally
             {
@@ -180,31 +215,126 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
         return chunks.Length;
     }
 
+    /// <summary>
+    /// Writes the chunks in one transaction that leaves out (and rejects) the rows whose key is taken; <see langword="false"/>,
+    /// with nothing reported or counted, when it failed for a row's sake.
+    /// </summary>
+    private async Task<bool> TryWriteTogetherAsync(TableSchema schema, RowChunk[] chunks, Action<RejectedRow> reject, CancellationToken cancellationToken)
+    {
+        var columns = schema.Columns.Count;
+
+        // Every row written, in order, with its chunk: what a refusal at the commit (a place among all rows) points to.
+        // Refusals are kept as places and made into records (text, location) only when reported: a rerun refuses every row.
+        var written = new List<(InsertRow Row, RowChunk Chunk)>();
+        var invalid = new List<(RejectedRow Row, RowChunk Chunk)>();
+        var refused = new List<(int Written, RowRejection Refusal)>();
+        try
+        {
+            var transaction = await sink.BeginAsync(options.Table, schema, options.Mode, options.PrimaryKey, rejectKeyConflicts: true, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                foreach (var chunk in chunks)
+                {
+                    var cells = ArrayPool<Cell>.Shared.Rent(Math.Max(1, chunk.Count * columns));
+                    var good = ArrayPool<InsertRow>.Shared.Rent(Math.Max(1, chunk.Count));
+                    try
+                    {
+                        var count = Convert(schema, chunk, cells, good, row => invalid.Add((row, chunk)));
+                        var first = written.Count;
+                        for (var i = 0; i < count; i++)
+                        {
+                            written.Add((good[i], chunk));
+                        }
+
+                        await transaction.WriteAsync(new CellRows(cells, columns, count), r => refused.Add((first + r.Row, r)), cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        ArrayPool<Cell>.Shared.Return(cells, clearArray: true);
+                        ArrayPool<InsertRow>.Shared.Return(good, clearArray: true);
+                    }
+                }
+
+                var (inserted, updated, ignored) = await transaction.CommitAsync(r => refused.Add((r.Row, r)), cancellationToken).ConfigureAwait(false);
+                Count(inserted, updated, ignored);
+            }
+        }
+        catch (DbException ex) when (!cancellationToken.IsCancellationRequested && !sink.IsTransient(ex))
+        {
+            return false;
+        }
+
+        foreach (var (row, chunk) in invalid)
+        {
+            Reject(row, chunk, reject);
+        }
+
+        foreach (var (at, refusal) in refused)
+        {
+            Reject(Rejected(written[at].Row, refusal), written[at].Chunk, reject);
+        }
+
+        return true;
+    }
+
     /// <summary>Converts a chunk's rows into <paramref name="cells"/>, every row's values in one pooled array (no object per row or value).</summary>
-    /// <returns>How many rows converted; the others went to <paramref name="rejected"/>.</returns>
-    private static int Convert(TableSchema schema, IReadOnlyList<InsertRow> chunk, Cell[] cells, InsertRow[]? good, Action<RejectedRow> rejected)
+    /// <returns>How many rows converted (in <paramref name="good"/>); the others went to <paramref name="rejected"/>.</returns>
+    private static int Convert(TableSchema schema, IReadOnlyList<InsertRow> chunk, Cell[] cells, InsertRow[] good, Action<RejectedRow> rejected)
     {
         var columns = schema.Columns.Count;
         var count = 0;
         foreach (var row in chunk)
         {
-            string? reason = row.Error;
-            if (reason is null && schema.Convert(row, cells.AsSpan(count * columns, columns), out reason))
+            if (row.Error is { } invalid)
             {
-                if (good is not null)
-                {
-                    good[count] = row;
-                }
-
-                count++;
+                rejected(new RejectedRow(row.Location, row.Text, invalid) { Kind = RejectedRow.InvalidKind });
+            }
+            else if (schema.Convert(row, cells.AsSpan(count * columns, columns), out var reason, out var kind))
+            {
+                good[count++] = row;
             }
             else
             {
-                rejected(new RejectedRow(row.Location, row.Text, reason!));
+                rejected(new RejectedRow(row.Location, row.Text, reason!) { Kind = kind! });
             }
         }
 
         return count;
+    }
+
+    /// <summary>Writes the rows in a transaction of their own; <see langword="false"/> when it failed for a row's sake.</summary>
+    private async Task<bool> TryWriteAsync(TableSchema schema, CellRows rows, InsertRow[] good, int offset, bool rejectKeyConflicts, Action<RejectedRow> reject, CancellationToken cancellationToken)
+    {
+        var refused = new List<RejectedRow>();
+        try
+        {
+            var transaction = await sink.BeginAsync(options.Table, schema, options.Mode, options.PrimaryKey, rejectKeyConflicts, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                await transaction.WriteAsync(rows, r => refused.Add(Rejected(good[offset + r.Row], r)), cancellationToken).ConfigureAwait(false);
+                var (inserted, updated, ignored) = await transaction.CommitAsync(r => refused.Add(Rejected(good[offset + r.Row], r)), cancellationToken).ConfigureAwait(false);
+                Count(inserted, updated, ignored);
+            }
+        }
+        catch (DbException ex) when (!cancellationToken.IsCancellationRequested && !sink.IsTransient(ex))
+        {
+            if (rows.Count == 1)
+            {
+                // One row is written even when known to fail: its error is the reason to report.
+                var (kind, reason) = sink.Refusal(ex);
+                reject(new RejectedRow(good[offset].Location, good[offset].Text, Engine.WorkError.Flatten(reason)) { Kind = kind });
+                return true;
+            }
+
+            return false;
+        }
+
+        foreach (var row in refused)
+        {
+            reject(row);
+        }
+
+        return true;
     }
 
     private async Task WriteSplittingAsync(TableSchema schema, CellRows rows, InsertRow[] good, int offset, bool failed, Action<RejectedRow> reject, CancellationToken cancellationToken)
@@ -214,30 +344,9 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
             return;
         }
 
-        // One row is written even when known to fail: its error is the reason to report.
-        if (!failed || rows.Count == 1)
+        if ((!failed || rows.Count == 1) && await TryWriteAsync(schema, rows, good, offset, rejectKeyConflicts: false, reject, cancellationToken).ConfigureAwait(false))
         {
-            try
-            {
-                var transaction = await sink.BeginAsync(options.Table, schema, options.Mode, options.PrimaryKey, cancellationToken).ConfigureAwait(false);
-                await using (transaction.ConfigureAwait(false))
-                {
-                    await transaction.WriteAsync(rows, cancellationToken).ConfigureAwait(false);
-                    var (inserted, updated, ignored) = await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    Totals.Inserted += inserted;
-                    Totals.Updated += updated;
-                    Totals.Ignored += ignored;
-                    return;
-                }
-            }
-            catch (DbException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                if (rows.Count == 1)
-                {
-                    reject(new RejectedRow(good[offset].Location, good[offset].Text, Engine.WorkError.Flatten(ex.Message)));
-                    return;
-                }
-            }
+            return;
         }
 
         var half = rows.Count / 2;
@@ -262,6 +371,16 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
 
         await sink.CreateTableAsync(options.Table, inferred, options.PrimaryKey, cancellationToken).ConfigureAwait(false);
         return inferred;
+    }
+
+    private static RejectedRow Rejected(InsertRow row, RowRejection refusal) =>
+        new(row.Location, row.Text, Engine.WorkError.Flatten(refusal.Reason)) { Kind = refusal.Kind };
+
+    private void Count(long inserted, long updated, long ignored)
+    {
+        Totals.Inserted += inserted;
+        Totals.Updated += updated;
+        Totals.Ignored += ignored;
     }
 
     private void Reject(RejectedRow row, RowChunk chunk, Action<RejectedRow> reject)

@@ -37,6 +37,7 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
     private readonly Lock _planGate = new();
     private readonly Dictionary<DownloadItem, string> _planned = new(ReferenceEqualityComparer.Instance);
     private readonly TimeProvider _time;
+    private long _bytesReceived;
 
     /// <summary>Creates the downloader and its connection pool.</summary>
     /// <param name="options">Where and how to download.</param>
@@ -50,6 +51,9 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
         _rate = options.LimitRate is { } rate ? new ByteRateLimiter(rate) : null;
         Directory.CreateDirectory(options.Directory);
     }
+
+    /// <summary>Bytes received so far by every download, finished or not (what the progress and the summary show).</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
     /// <inheritdoc/>
     public string GetKey(DownloadItem item)
@@ -102,7 +106,7 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
         if (_options.SkipExisting && item.Sha256 is { } expected && File.Exists(plannedPath)
             && string.Equals(await PartFile.HashFileAsync(plannedPath, cancellationToken).ConfigureAwait(false), expected, StringComparison.OrdinalIgnoreCase))
         {
-            return AttemptOutcome<DownloadResult>.Success(new DownloadResult { Path = Shown(planned), Bytes = new FileInfo(plannedPath).Length, Sha256 = expected.ToLowerInvariant(), Skipped = true });
+            return AttemptOutcome<DownloadResult>.Skip(new DownloadResult { Path = Shown(planned), Bytes = new FileInfo(plannedPath).Length, Sha256 = expected.ToLowerInvariant(), Skipped = true });
         }
 
         await using var part = PartFile.At(FileNames.Inside(_options.Directory, planned + ".part"));
@@ -229,7 +233,7 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
             if (_options.SkipExisting && total == existing && (item.Sha256 is null || string.Equals(await PartFile.HashFileAsync(finalPath, cancellationToken).ConfigureAwait(false), item.Sha256, StringComparison.OrdinalIgnoreCase)))
             {
                 part.Delete();
-                return AttemptOutcome<DownloadResult>.Success(result with { Path = Shown(name), Bytes = existing, Skipped = true, Sha256 = item.Sha256?.ToLowerInvariant() });
+                return AttemptOutcome<DownloadResult>.Skip(result with { Path = Shown(name), Bytes = existing, Skipped = true, Sha256 = item.Sha256?.ToLowerInvariant() });
             }
 
             if (!_options.Overwrite)
@@ -292,6 +296,7 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
                     }
 
                     await part.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    Interlocked.Add(ref _bytesReceived, read);
                     if (_rate is not null)
                     {
                         await _rate.WaitAsync(read, cancellationToken).ConfigureAwait(false);

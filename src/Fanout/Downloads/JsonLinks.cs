@@ -26,20 +26,82 @@ internal static class JsonLinks
         }
 
         var filters = conditions.Select(ParseCondition).ToList();
-        var links = new List<string>();
-        Walk(root, segments, 0, null, filters, links);
-        return links;
+        var found = new List<(JsonElement Value, JsonElement? Holder)>();
+        Walk(root, segments, 0, null, found);
+        return [.. found
+            .Where(f => f.Value.ValueKind == JsonValueKind.String && (f.Holder is not { } holder || filters.All(keep => keep(holder))))
+            .Select(f => f.Value.GetString()!)];
     }
 
-    private static void Walk(JsonElement element, string[] segments, int index, JsonElement? holder, List<Func<JsonElement, bool>> filters, List<string> links)
+    /// <summary>
+    /// Why <paramref name="path"/> selects no link from <paramref name="root"/>: the first segment that matched nothing
+    /// and the fields there are, or, when links were found, that the conditions kept none of them and the fields beside them.
+    /// </summary>
+    /// <param name="root">The document.</param>
+    /// <param name="path">The link path.</param>
+    /// <param name="conditions">The conditions.</param>
+    /// <returns>The explanation, one line; <see langword="null"/> when the listing is simply empty (an empty array on the way).</returns>
+    public static string? ExplainNothing(JsonElement root, string path, IReadOnlyList<string> conditions)
+    {
+        var segments = path.Split('.');
+        var level = new List<JsonElement> { root };
+        for (var i = 0; i < segments.Length; i++)
+        {
+            var isArray = segments[i].EndsWith("[]", StringComparison.Ordinal);
+            var key = isArray ? segments[i][..^2] : segments[i];
+            var objects = level.Where(e => e.ValueKind == JsonValueKind.Object).ToList();
+            var next = objects.Where(e => e.TryGetProperty(key, out _)).Select(e => e.GetProperty(key)).ToList();
+            var matched = string.Join('.', segments.Take(i));
+            if (next.Count == 0)
+            {
+                var fields = objects.SelectMany(e => e.EnumerateObject().Select(p => p.Name)).Distinct(StringComparer.Ordinal).Take(20).ToList();
+                return fields.Count == 0
+                    ? $"'{path}' selects nothing: {(i == 0 ? "the document" : $"'{matched}'")} is {Kinds(level)}, not an object with a field '{key}'"
+                    : $"'{path}' selects nothing: no field '{key}' {(i == 0 ? "at the top" : $"under '{matched}'")}; the fields there are {string.Join(", ", fields)}";
+            }
+
+            if (isArray && next.All(e => e.ValueKind != JsonValueKind.Array))
+            {
+                return $"'{path}' selects nothing: '{string.Join('.', segments.Take(i + 1))}' is {Kinds(next)}, not an array (leave out the [])";
+            }
+
+            level = isArray ? [.. next.Where(e => e.ValueKind == JsonValueKind.Array).SelectMany(e => e.EnumerateArray())] : next;
+            if (level.Count == 0)
+            {
+                return null;
+            }
+        }
+
+        if (level.All(e => e.ValueKind != JsonValueKind.String))
+        {
+            return $"'{path}' selects {Kinds(level)}, not text links";
+        }
+
+        var links = Select(root, path, []).Count;
+        var found = new List<(JsonElement Value, JsonElement? Holder)>();
+        Walk(root, segments, 0, null, found);
+        var beside = found.Select(f => f.Holder).OfType<JsonElement>().Where(h => h.ValueKind == JsonValueKind.Object)
+            .SelectMany(h => h.EnumerateObject().Select(p => p.Name)).Distinct(StringComparer.Ordinal).Take(20);
+        return $"'{path}' finds {links} links, but no link meets {(conditions.Count == 1 ? $"the condition '{conditions[0]}'" : $"all of the conditions {string.Join(", ", conditions.Select(c => $"'{c}'"))}")}; the fields beside the links are {string.Join(", ", beside)}";
+    }
+
+    private static string Kinds(IEnumerable<JsonElement> elements) =>
+        string.Join(" or ", elements.Select(e => e.ValueKind switch
+        {
+            JsonValueKind.Object => "an object",
+            JsonValueKind.Array => "an array",
+            JsonValueKind.String => "text",
+            JsonValueKind.Number => "a number",
+            JsonValueKind.True or JsonValueKind.False => "a boolean",
+            _ => "null",
+        }).Distinct(StringComparer.Ordinal).DefaultIfEmpty("nothing"));
+
+    /// <summary>Every value at the path, with the object holding it (the one the conditions look at), in document order.</summary>
+    private static void Walk(JsonElement element, string[] segments, int index, JsonElement? holder, List<(JsonElement Value, JsonElement? Holder)> found)
     {
         if (index == segments.Length)
         {
-            if (element.ValueKind == JsonValueKind.String && (holder is null || filters.All(f => f(holder.Value))))
-            {
-                links.Add(element.GetString()!);
-            }
-
+            found.Add((element, holder));
             return;
         }
 
@@ -53,13 +115,13 @@ internal static class JsonLinks
 
         if (!isArray)
         {
-            Walk(child, segments, index + 1, element, filters, links);
+            Walk(child, segments, index + 1, element, found);
         }
         else if (child.ValueKind == JsonValueKind.Array)
         {
             foreach (var item in child.EnumerateArray())
             {
-                Walk(item, segments, index + 1, element, filters, links);
+                Walk(item, segments, index + 1, element, found);
             }
         }
     }

@@ -38,7 +38,14 @@ internal static class JsonListing
         using (document)
         {
             var items = new List<DownloadItem>();
-            foreach (var link in JsonLinks.Select(document.RootElement, path, conditions))
+            var links = JsonLinks.Select(document.RootElement, path, conditions);
+            if (links.Count == 0 && JsonLinks.ExplainNothing(document.RootElement, path, conditions) is { } why)
+            {
+                // Nothing selected from a listing that has entries is a path or a condition that does not fit it.
+                throw new FormatException(why);
+            }
+
+            foreach (var link in links)
             {
                 try
                 {

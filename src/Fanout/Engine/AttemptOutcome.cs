@@ -19,10 +19,18 @@ public readonly record struct AttemptOutcome<TResult>
     /// <summary>How long the other side asked us to wait before retrying (HTTP <c>Retry-After</c>).</summary>
     public TimeSpan? RetryAfter { get; init; }
 
+    /// <summary>Whether the item needed no work (a file already complete, a test that skipped itself): a success counted apart.</summary>
+    public bool Skipped { get; init; }
+
     /// <summary>A successful attempt.</summary>
     /// <param name="value">The value produced.</param>
     /// <returns>The outcome.</returns>
     public static AttemptOutcome<TResult> Success(TResult value) => new() { Value = value };
+
+    /// <summary>A successful attempt that found nothing to do.</summary>
+    /// <param name="value">The value produced.</param>
+    /// <returns>The outcome.</returns>
+    public static AttemptOutcome<TResult> Skip(TResult value) => new() { Value = value, Skipped = true };
 
     /// <summary>A failed attempt.</summary>
     /// <param name="error">What went wrong.</param>

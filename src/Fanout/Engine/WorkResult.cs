@@ -23,6 +23,9 @@ public sealed record WorkResult<TItem, TResult>
     /// <summary>Whether the item succeeded.</summary>
     public bool Ok => Error is null;
 
+    /// <summary>Whether it succeeded without work to do (see <see cref="AttemptOutcome{TResult}.Skipped"/>).</summary>
+    public bool Skipped { get; init; }
+
     /// <summary>How many attempts were made (1 when no retry was needed).</summary>
     public required int Attempts { get; init; }
 

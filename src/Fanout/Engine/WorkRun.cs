@@ -233,6 +233,7 @@ internal sealed partial class WorkRun<TItem, TResult>
             Index = pending.Index,
             Value = outcome.Value,
             Error = outcome.Error,
+            Skipped = outcome.Skipped && outcome.Error is null,
             Attempts = Math.Max(state.Attempts, 1),
             Worker = worker,
             ScheduledAt = pending.ScheduledAt,

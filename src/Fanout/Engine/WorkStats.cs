@@ -13,6 +13,8 @@ public sealed class WorkStats
     private readonly Dictionary<string, long> _errorsByKind = new(StringComparer.Ordinal);
     private TimeSpan? _wallTime;
     private long _succeeded;
+    private long _skipped;
+    private long _notStarted;
     private long _failed;
     private long _cancelled;
     private long _retried;
@@ -28,8 +30,14 @@ public sealed class WorkStats
         _startTimestamp = _time.GetTimestamp();
     }
 
-    /// <summary>Items that succeeded.</summary>
+    /// <summary>Items that succeeded, skipped ones included.</summary>
     public long Succeeded { get { lock (_gate) { return _succeeded; } } }
+
+    /// <summary>Items that succeeded with nothing to do (a file already complete, a test that skipped itself).</summary>
+    public long Skipped { get { lock (_gate) { return _skipped; } } }
+
+    /// <summary>Items read from the input but never started, because the run stopped (a failure limit, Ctrl+C).</summary>
+    public long NotStarted { get { lock (_gate) { return _notStarted; } } }
 
     /// <summary>Items that failed (cancelled ones not included).</summary>
     public long Failed { get { lock (_gate) { return _failed; } } }
@@ -111,6 +119,7 @@ public sealed class WorkStats
             {
                 case null:
                     _succeeded++;
+                    _skipped += result.Skipped ? 1 : 0;
                     break;
                 case { Kind: WorkError.CancelledKind }:
                     _cancelled++;
@@ -129,6 +138,16 @@ public sealed class WorkStats
         lock (_gate)
         {
             _invalidInputs++;
+        }
+    }
+
+    /// <summary>Counts items read but never started.</summary>
+    /// <param name="count">How many.</param>
+    public void AddNotStarted(long count)
+    {
+        lock (_gate)
+        {
+            _notStarted += count;
         }
     }
 

@@ -52,6 +52,15 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
     public IAsyncEnumerable<FileReadItem> FindAsync(IReadOnlyList<string> arguments, Func<Stream> openStandardInput, CancellationToken cancellationToken = default) =>
         FileFinder.FindAsync(arguments, options.Excludes, options.FollowLinks, openStandardInput, cancellationToken);
 
+    /// <summary>The paths among <paramref name="arguments"/> named as they are (not globs, not <c>-</c>) that do not exist.</summary>
+    /// <param name="arguments">Files, directories, globs, or <c>-</c>.</param>
+    /// <returns>The missing ones, in order.</returns>
+    public static IReadOnlyList<string> MissingPaths(IReadOnlyList<string> arguments)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        return [.. arguments.Where(a => a != InputReader.StandardInputName && !Glob.HasWildcards(a) && FileKind.Of(a) == FileKind.Kind.Missing)];
+    }
+
     /// <summary>Writes the output record of one file.</summary>
     /// <param name="result">The file's result.</param>
     /// <param name="fields">Where the fields go.</param>
@@ -105,6 +114,7 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
             long lines = 0;
             string? encoding = null;
             LineGrep? grep = null;
+            Utf16Text? utf16 = null;
             ArrayBufferWriter<byte>? content = null;
             var contentTruncated = false;
             int read;
@@ -112,19 +122,30 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var chunk = buffer.AsSpan(0, read);
+
+                // What line counts and --grep read: the text, without its byte order mark, as UTF-8.
+                ReadOnlySpan<byte> text = chunk;
                 if (encoding is null)
                 {
                     encoding = DetectEncoding(chunk, isWholeFile: read < options.BufferSize);
                     if (encoding != "binary")
                     {
-                        grep = options.Grep is { } regex && encoding.StartsWith("utf-8", StringComparison.Ordinal) ? new LineGrep(regex, options.MaxMatches) : null;
+                        grep = options.Grep is { } regex && encoding != "unknown" ? new LineGrep(regex, options.MaxMatches) : null;
                         content = options.IncludeContent ? new ArrayBufferWriter<byte>() : null;
                     }
+
+                    utf16 = encoding.StartsWith("utf-16", StringComparison.Ordinal) ? new Utf16Text(bigEndian: encoding == "utf-16be-bom") : null;
+                    text = encoding == "utf-8-bom" ? chunk[3..] : utf16 is not null ? chunk[2..] : chunk;
+                }
+
+                if (utf16 is not null)
+                {
+                    text = utf16.Next(text);
                 }
 
                 hash?.AppendData(chunk);
-                lines += chunk.Count((byte)'\n');
-                grep?.Feed(chunk);
+                lines += text.Count((byte)'\n');
+                grep?.Feed(text);
                 if (content is not null && !contentTruncated)
                 {
                     var room = (int)Math.Min(chunk.Length, options.MaxContentBytes - content.WrittenCount);
@@ -133,6 +154,13 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
                 }
 
                 offset += read;
+            }
+
+            if (utf16 is not null)
+            {
+                var rest = utf16.Next([], flush: true);
+                lines += rest.Count((byte)'\n');
+                grep?.Feed(rest);
             }
 
             grep?.Finish();

@@ -113,7 +113,7 @@ public sealed class HttpCaller : IWorkHandler<HttpItem, HttpResult>, IDisposable
     private HttpRequestMessage BuildRequest(HttpItem item)
     {
         var request = new HttpRequestMessage(new HttpMethod(item.Method), item.Url);
-        var body = item.Body ?? _options.Body;
+        var body = item.Body is { } text ? Encoding.UTF8.GetBytes(text) : _options.Body;
         string? contentType = null;
         var contentHeaders = new List<KeyValuePair<string, string>>();
         var overridden = new HashSet<string>(item.Headers.Select(h => h.Key), StringComparer.OrdinalIgnoreCase);
@@ -129,10 +129,10 @@ public sealed class HttpCaller : IWorkHandler<HttpItem, HttpResult>, IDisposable
             }
         }
 
-        if (body is not null)
+        if (body is { } bytes)
         {
-            var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
-            content.Headers.TryAddWithoutValidation("Content-Type", contentType ?? GuessContentType(body));
+            var content = new ReadOnlyMemoryContent(bytes);
+            content.Headers.TryAddWithoutValidation("Content-Type", contentType ?? GuessContentType(bytes.Span));
             foreach (var (name, value) in contentHeaders)
             {
                 content.Headers.TryAddWithoutValidation(name, value);
@@ -273,10 +273,12 @@ public sealed class HttpCaller : IWorkHandler<HttpItem, HttpResult>, IDisposable
             || mediaType.Contains("javascript", StringComparison.OrdinalIgnoreCase)
             || mediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase));
 
-    private static string GuessContentType(string body)
+    private static string GuessContentType(ReadOnlySpan<byte> body)
     {
-        var trimmed = body.AsSpan().TrimStart();
-        return trimmed.Length > 0 && (trimmed[0] == '{' || trimmed[0] == '[') ? "application/json" : "text/plain; charset=utf-8";
+        var trimmed = body.TrimStart(" \t\r\n"u8);
+        return trimmed.Length > 0 && (trimmed[0] == (byte)'{' || trimmed[0] == (byte)'[') ? "application/json"
+            : System.Text.Unicode.Utf8.IsValid(body) ? "text/plain; charset=utf-8"
+            : "application/octet-stream";
     }
 
     private static string BodyFileName(AttemptContext context, string? mediaType)

@@ -23,9 +23,9 @@ public sealed record HttpOptions
     /// <value>Default none.</value>
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 
-    /// <summary>Body sent with every request that has none of its own.</summary>
+    /// <summary>Body sent, byte for byte, with every request that has none of its own.</summary>
     /// <value>Default none.</value>
-    public string? Body { get; init; }
+    public ReadOnlyMemory<byte>? Body { get; init; }
 
     /// <summary>Largest response body accepted; a longer one fails the request and is never buffered whole.</summary>
     /// <value>Default <see cref="DefaultMaxBodyBytes"/> (10 MiB).</value>

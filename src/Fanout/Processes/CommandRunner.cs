@@ -64,7 +64,8 @@ public sealed class CommandRunner(CommandOptions options, TimeProvider? timeProv
         var result = await RunOnceAsync(item, cancellationToken).ConfigureAwait(false);
         return result.Outcome switch
         {
-            CommandOutcome.Passed or CommandOutcome.Skipped => AttemptOutcome<CommandResult>.Success(result),
+            CommandOutcome.Passed => AttemptOutcome<CommandResult>.Success(result),
+            CommandOutcome.Skipped => AttemptOutcome<CommandResult>.Skip(result),
 
             // A rerun goes at once: a test's failure is not a server that needs time to recover.
             CommandOutcome.TimedOut => AttemptOutcome<CommandResult>.Failure(

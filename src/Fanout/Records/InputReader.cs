@@ -206,6 +206,12 @@ public static class InputReader
                 continue;
             }
 
+            if (Directory.Exists(name))
+            {
+                problems.Add($"{name}: is a directory, not a file of input lines");
+                continue;
+            }
+
             try
             {
                 using var _ = File.OpenRead(name);

@@ -1,23 +1,24 @@
 namespace Fanout.Records;
 
 /// <summary>
-/// Aligned columns for a person at a terminal. The first rows (up to <see cref="MeasuredRows"/>, or
-/// until the first flush) are held back to size the columns; later rows stream out and widen columns
-/// only when they must. Cells are kept to one line and cut at <see cref="MaxCellWidth"/>.
+/// Aligned columns for a person. Rows are held to the end of the run (up to <see cref="MeasuredRows"/>; beyond that
+/// they stream with the widths found so far) so that every column lines up, on a terminal or in a pipe, and nothing is
+/// written beside a live progress bar. Cells are kept to one line and cut at <see cref="MaxCellWidth"/>.
 /// </summary>
 internal sealed class TableRecordWriter(Stream output, bool leaveOpen) : TextRecordWriter(output, leaveOpen)
 {
     internal const int MaxCellWidth = 60;
-    internal const int MeasuredRows = 100;
+    internal const int MeasuredRows = 10_000;
     private readonly List<string[]> _held = [];
     private string[]? _header;
     private int[] _widths = [];
     private bool _streaming;
 
-    public override async ValueTask FlushAsync(CancellationToken cancellationToken = default)
+    protected override async ValueTask DisposeCoreAsync()
     {
         Release();
-        await base.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await base.FlushAsync().ConfigureAwait(false);
+        await base.DisposeCoreAsync().ConfigureAwait(false);
     }
 
     /// <summary>The timeline fields are for machines and reports; a person reads the rest.</summary>
@@ -69,16 +70,25 @@ internal sealed class TableRecordWriter(Stream output, bool leaveOpen) : TextRec
 
     private void WriteLine(string[] row)
     {
+        var line = new System.Text.StringBuilder();
         for (var i = 0; i < row.Length; i++)
         {
             if (i > 0)
             {
-                Writer.Write("  ");
+                line.Append("  ");
             }
 
-            Writer.Write(i == row.Length - 1 ? row[i] : row[i].PadRight(_widths[i]));
+            line.Append(row[i]).Append(' ', i == row.Length - 1 ? 0 : Math.Max(0, _widths[i] - row[i].Length));
         }
 
+        // Empty cells at the end leave no trailing blanks.
+        var end = line.Length;
+        while (end > 0 && line[end - 1] == ' ')
+        {
+            end--;
+        }
+
+        Writer.Write(line.ToString(0, end));
         Writer.Write('\n');
     }
 

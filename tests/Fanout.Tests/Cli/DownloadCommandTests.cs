@@ -10,7 +10,7 @@ public sealed class DownloadCommandTests(TestServer server) : IClassFixture<Test
     {
         using var temp = new TempDirectory();
 
-        var run = await FanoutCli.RunAsync(temp.Path, ["download", "--from-json", server.Url("/gallery"), "--links", "data[].link", "--where", "type in image/jpeg,image/png", "--where", "nsfw=false", "-o", "images", "-q"]);
+        var run = await FanoutCli.RunAsync(temp.Path, ["download", "--from-json", server.Url("/gallery"), "--links", "data[].link", "--where", "type in image/jpeg,image/png", "--where", "nsfw=false", "--dir", "images", "-q"]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(["cat.jpg", "dog.png"], Directory.GetFiles(temp.File("images")).Select(Path.GetFileName).Order());
@@ -25,7 +25,7 @@ public sealed class DownloadCommandTests(TestServer server) : IClassFixture<Test
         var badLine = server.Url("/status/404") + " missing.bin";
         temp.Write("list.txt", $"{goodLine}\n{badLine}\n");
 
-        var run = await FanoutCli.RunAsync(temp.Path, ["download", "list.txt", "-o", "out", "--failed", "failed.txt", "--retries", "0"]);
+        var run = await FanoutCli.RunAsync(temp.Path, ["download", "list.txt", "--dir", "out", "--failed", "failed.txt", "--retries", "0"]);
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Contains("Failed downloads:", run.Stderr, StringComparison.Ordinal);
@@ -40,8 +40,8 @@ public sealed class DownloadCommandTests(TestServer server) : IClassFixture<Test
         using var temp = new TempDirectory();
         temp.Write("list.txt", server.Url("/files/300/x.bin") + "\n");
 
-        await FanoutCli.RunAsync(temp.Path, ["download", "list.txt", "-o", "d", "-q"]);
-        var rerun = await FanoutCli.RunAsync(temp.Path, ["download", "list.txt", "-o", "d", "-q"]);
+        await FanoutCli.RunAsync(temp.Path, ["download", "list.txt", "--dir", "d", "-q"]);
+        var rerun = await FanoutCli.RunAsync(temp.Path, ["download", "list.txt", "--dir", "d", "-q"]);
 
         Assert.True(rerun.ExitCode == 0, rerun.ToString());
         Assert.True(Assert.Single(rerun.JsonLines).GetProperty("skipped").GetBoolean());

@@ -54,6 +54,62 @@ public sealed class PostgresInsertTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task Issue14_Rerun_without_upsert_rejects_each_row_for_its_key_with_the_reason()
+    {
+        using var temp = new TempDirectory();
+        var table = Table();
+        temp.Write("rows.jsonl", string.Concat(Enumerable.Range(1, 50_000).Select(i => $"{{\"id\":{i},\"v\":\"r{i}\"}}\n")));
+        var load = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", server.Url(), "--table", table, "--pk", "id", "-o", "load.jsonl"]);
+        temp.Write("more.jsonl", "{\"id\":50001,\"v\":\"new\"}\n{\"id\":7,\"v\":\"again\"}\n{\"id\":50001,\"v\":\"twice in the input\"}\n");
+
+        // Every row's key is there already: one pass over the rows finds them, it does not split the batch row by row.
+        var rerun = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", server.Url(), "--table", table, "--pk", "id", "-o", "rerun.jsonl", "--rejects", "rejects.jsonl"]);
+        var mixed = await FanoutCli.RunAsync(temp.Path, ["insert", "more.jsonl", "--db", server.Url(), "--table", table, "--pk", "id", "-o", "mixed.jsonl"]);
+
+        Assert.True(load.ExitCode == 0, load.ToString());
+        Assert.True(rerun.ExitCode == 1, rerun.ToString());
+        Assert.Contains("inserted 0, updated 0, ignored 0, rejected 50000", rerun.Stderr, StringComparison.Ordinal);
+        Assert.Matches(@"\s50000\s+duplicate key", rerun.Stderr);
+        Assert.Contains("every record's key is already in the table: --upsert updates those rows, --ignore keeps them", rerun.Stderr, StringComparison.Ordinal);
+        Assert.Equal(50_000, File.ReadLines(temp.File("rejects.jsonl")).Count(l => TestServer.ParseJson(l).GetProperty("kind").GetString() == "duplicate key"));
+        Assert.Equal(50_001, Scalar($"SELECT count(*) FROM {table}"));
+        Assert.Equal(1, Scalar($"SELECT count(*) FROM {table} WHERE id = 7 AND v = 'r7'"));
+
+        // A new key is stored, an existing one and the second of two equal ones in the input are rejected.
+        Assert.True(mixed.ExitCode == 1, mixed.ToString());
+        Assert.Contains("inserted 1, updated 0, ignored 0, rejected 2", mixed.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, Scalar($"SELECT count(*) FROM {table} WHERE id = 50001 AND v = 'new'"));
+        Assert.DoesNotContain("every record's key", mixed.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Issue14_Taken_keys_and_a_row_refused_for_another_reason_in_one_transaction_are_each_rejected()
+    {
+        using var temp = new TempDirectory();
+        var table = Table();
+        using (var connection = new NpgsqlConnection(server.ConnectionString))
+        {
+            connection.Open();
+            using var create = new NpgsqlCommand($"CREATE TABLE {table} (id bigint PRIMARY KEY, v text NOT NULL); INSERT INTO {table} VALUES (5, 'old')", connection);
+            create.ExecuteNonQuery();
+        }
+
+        // Three chunks in one transaction: the key 5 is taken, and line 22,222 has no v (NOT NULL): the transaction that
+        // finds taken keys fails for the second, so the chunks go one by one.
+        temp.Write("rows.jsonl", string.Concat(Enumerable.Range(1, 25_000).Select(i => i == 22_222 ? $"{{\"id\":{i}}}\n" : $"{{\"id\":{i},\"v\":\"r{i}\"}}\n")));
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", server.Url(), "--table", table, "--pk", "id", "-o", "r.jsonl", "--rejects", "rejects.jsonl"]);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("inserted 24998, updated 0, ignored 0, rejected 2", run.Stderr, StringComparison.Ordinal);
+        var rejects = File.ReadAllLines(temp.File("rejects.jsonl")).Select(TestServer.ParseJson).ToDictionary(r => r.GetProperty("location").GetString()!, r => r.GetProperty("kind").GetString());
+        Assert.Equal("duplicate key", rejects["rows.jsonl:5"]);
+        Assert.Equal("refused by the database", rejects["rows.jsonl:22222"]);
+        Assert.Equal(24_999, Scalar($"SELECT count(*) FROM {table}"));
+        Assert.Equal(1, Scalar($"SELECT count(*) FROM {table} WHERE id = 5 AND v = 'old'"));
+    }
+
+    [Fact]
     public async Task Bad_rows_are_isolated_and_good_rows_of_their_batch_kept()
     {
         using var temp = new TempDirectory();

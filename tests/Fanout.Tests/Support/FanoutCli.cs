@@ -28,9 +28,30 @@ public static class FanoutCli
         public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
     }
 
-    public static Process Start(string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    public static Process Start(string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? environment = null) =>
+        StartProgram(workingDirectory, Command[0], Command.Skip(1).Concat(args), environment);
+
+    public static Task<Run> RunAsync(string workingDirectory, IEnumerable<string> args, string? stdin = null, IDictionary<string, string>? environment = null, TimeSpan? limit = null) =>
+        WaitAsync(Start(workingDirectory, args, environment), stdin, limit ?? DefaultLimit, $"fanout {string.Join(' ', args)}");
+
+    /// <summary>
+    /// Runs fanout on a terminal of <paramref name="columns"/> columns (a pseudo-terminal from util-linux's
+    /// <c>script</c>), as a user at a shell would: stdin, stdout and stderr are all that terminal, and
+    /// <paramref name="typed"/> is what the user types (Ctrl+D, \x04, ends the input). Returns what the terminal showed.
+    /// </summary>
+    public static Task<Run> RunInTerminalAsync(string workingDirectory, IEnumerable<string> args, string typed = "", int columns = 80, TimeSpan? limit = null)
     {
-        var start = new ProcessStartInfo(Binary ?? "dotnet")
+        var command = string.Join(' ', Command.Concat(args).Select(Quote));
+        string[] script = ["--quiet", "--return", "--command", $"stty cols {columns} rows 24; exec {command}", "/dev/null"];
+        var process = StartProgram(workingDirectory, "script", script, new Dictionary<string, string> { ["TERM"] = "xterm-256color" });
+        return WaitAsync(process, typed, limit ?? DefaultLimit, $"fanout {string.Join(' ', args)} on a terminal");
+    }
+
+    private static string Quote(string arg) => "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static Process StartProgram(string workingDirectory, string program, IEnumerable<string> args, IDictionary<string, string>? environment)
+    {
+        var start = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardInput = true,
@@ -38,11 +59,6 @@ public static class FanoutCli
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (Binary is null)
-        {
-            start.ArgumentList.Add(ToolPath);
-        }
-
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -63,12 +79,12 @@ public static class FanoutCli
             }
         }
 
-        return Process.Start(start) ?? throw new InvalidOperationException("could not start fanout");
+        return Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
     }
 
-    public static async Task<Run> RunAsync(string workingDirectory, IEnumerable<string> args, string? stdin = null, IDictionary<string, string>? environment = null, TimeSpan? limit = null)
+    private static async Task<Run> WaitAsync(Process started, string? stdin, TimeSpan limit, string what)
     {
-        using var process = Start(workingDirectory, args, environment);
+        using var process = started;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null)
@@ -77,7 +93,7 @@ public static class FanoutCli
         }
 
         process.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(limit ?? DefaultLimit);
+        using var timeout = new CancellationTokenSource(limit);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -85,7 +101,7 @@ public static class FanoutCli
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"fanout {string.Join(' ', args)} did not finish in {limit ?? DefaultLimit}");
+            throw new TimeoutException($"{what} did not finish in {limit}");
         }
 
         return new Run(process.ExitCode, await stdout, await stderr);

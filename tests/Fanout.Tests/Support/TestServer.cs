@@ -102,6 +102,14 @@ public sealed class TestServer : IAsyncLifetime
             return Results.Json(new { method = context.Request.Method, content_type = context.Request.ContentType, body });
         });
 
+        // The request body's exact bytes (base64), for checking that nothing rewrote them on the way.
+        app.MapPost("/echo-bytes", async (HttpContext context) =>
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            return Results.Json(new { content_type = context.Request.ContentType, base64 = Convert.ToBase64String(buffer.ToArray()) });
+        });
+
         MapDownloadEndpoints(app);
     }
 

@@ -16,9 +16,10 @@ namespace Fanout.Database.Postgres;
 /// converts each value to its column's type, so any existing column type works (integer, numeric, varchar,
 /// timestamptz, uuid...), and numbers parsed from JSON are sent as they were written.</item>
 /// </list>
-/// Call <see cref="Start"/> before the first row and <see cref="Finish"/> after the last.
+/// With <paramref name="numbered"/>, each row is followed by its number (a bigint column), for a staging table that
+/// must say which rows it refused. Call <see cref="Start"/> before the first row and <see cref="Finish"/> after the last.
 /// </summary>
-internal sealed class CopyEncoder(Stream output, bool binary) : IDisposable
+internal sealed class CopyEncoder(Stream output, bool binary, bool numbered = false) : IDisposable
 {
     // The signature "PGCOPY\n\xff\r\n\0", then 32-bit flags (none) and header extension length (none).
     private static readonly byte[] BinaryHeader = [.. "PGCOPY\n"u8, 0xFF, (byte)'\r', (byte)'\n', 0, 0, 0, 0, 0, 0, 0, 0, 0];
@@ -48,7 +49,8 @@ internal sealed class CopyEncoder(Stream output, bool binary) : IDisposable
         Flush();
     }
 
-    public void Write(CellRows rows, CancellationToken cancellationToken)
+    /// <summary>Writes the rows; numbered, they are numbered from <paramref name="firstNumber"/>.</summary>
+    public void Write(CellRows rows, long firstNumber, CancellationToken cancellationToken)
     {
         for (var r = 0; r < rows.Count; r++)
         {
@@ -61,11 +63,16 @@ internal sealed class CopyEncoder(Stream output, bool binary) : IDisposable
             if (binary)
             {
                 Ensure(2);
-                BinaryPrimitives.WriteInt16BigEndian(_buffer.AsSpan(_used), (short)row.Length);
+                BinaryPrimitives.WriteInt16BigEndian(_buffer.AsSpan(_used), (short)(row.Length + (numbered ? 1 : 0)));
                 _used += 2;
                 foreach (var cell in row)
                 {
                     WriteBinary(cell);
+                }
+
+                if (numbered)
+                {
+                    WriteBinary(Cell.FromInteger(firstNumber + r));
                 }
 
                 continue;
@@ -79,6 +86,12 @@ internal sealed class CopyEncoder(Stream output, bool binary) : IDisposable
                 }
 
                 WriteValue(row[i]);
+            }
+
+            if (numbered)
+            {
+                Put((byte)'\t');
+                WriteValue(Cell.FromInteger(firstNumber + r));
             }
 
             Put((byte)'\n');

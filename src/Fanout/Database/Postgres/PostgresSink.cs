@@ -1,4 +1,5 @@
 using Fanout.Database.Parsing;
+using System.Data.Common;
 using Npgsql;
 
 namespace Fanout.Database.Postgres;
@@ -69,8 +70,10 @@ internal sealed class PostgresSink : IInsertSink
     /// <inheritdoc/>
     public async Task<TableSchema?> ReadSchemaAsync(string table, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position", _connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = table });
+        var (schema, name) = SqlNames.Split(table);
+        await using var command = new NpgsqlCommand("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = coalesce($2, current_schema()) AND table_name = $1 ORDER BY ordinal_position", _connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = schema, DataTypeName = "text" });
         var columns = new List<KeyValuePair<string, ColumnType>>();
         var declaredOnly = true;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -109,15 +112,34 @@ internal sealed class PostgresSink : IInsertSink
 
     /// <inheritdoc/>
     public Task AddColumnAsync(string table, string name, ColumnType type, CancellationToken cancellationToken) =>
-        ExecuteAsync($"ALTER TABLE {SqlNames.Quote(table)} ADD COLUMN IF NOT EXISTS {SqlNames.Quote(name)} {Declared(type)}", cancellationToken);
+        ExecuteAsync($"ALTER TABLE {SqlNames.Table(table)} ADD COLUMN IF NOT EXISTS {SqlNames.Quote(name)} {Declared(type)}", cancellationToken);
 
     /// <inheritdoc/>
-    public async Task<IInsertTransaction> BeginAsync(string table, TableSchema schema, InsertMode mode, IReadOnlyList<string> primaryKey, CancellationToken cancellationToken)
+    public async Task<IInsertTransaction> BeginAsync(string table, TableSchema schema, InsertMode mode, IReadOnlyList<string> primaryKey, bool rejectKeyConflicts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(primaryKey);
-        return await PostgresInsertTransaction.BeginAsync(_connection, table, schema, mode, primaryKey, _declaredTypes.Contains(table), cancellationToken).ConfigureAwait(false);
+        var conflicts = rejectKeyConflicts && mode == InsertMode.Insert && primaryKey.Count > 0;
+        return await PostgresInsertTransaction.BeginAsync(_connection, table, schema, mode, primaryKey, _declaredTypes.Contains(table), conflicts, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// A lost or refused connection, a deadlock, a serialization failure, a server shutting down or out of connections:
+    /// the rows are not at fault and another try on a new connection may succeed.
+    /// </summary>
+    /// <param name="exception">The failure.</param>
+    /// <returns>Whether it is transient.</returns>
+    public bool IsTransient(DbException exception) =>
+        exception is PostgresException { SqlState: "40001" or "40P01" or "57P01" or "57P02" or "57P03" or "53300" } or NpgsqlException { IsTransient: true } and not PostgresException;
+
+    /// <inheritdoc/>
+    public (string Kind, string Reason) Refusal(DbException exception) => exception switch
+    {
+        // MessageText: Npgsql's Message adds a DETAIL line about details redacted from the connection string's view.
+        PostgresException { SqlState: "23505" } e => (RejectedRow.DuplicateKeyKind, e.MessageText),
+        PostgresException e => (RejectedRow.RefusedKind, e.MessageText),
+        _ => (RejectedRow.RefusedKind, Engine.WorkError.Flatten(exception.Message)),
+    };
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync() => await _connection.DisposeAsync().ConfigureAwait(false);

@@ -7,10 +7,12 @@ namespace Fanout.Database.Sqlite;
 /// <summary>
 /// A SQLite transaction with its INSERT (and, for upserts, UPDATE) prepared once and bound by position straight
 /// from the cells (text as UTF-8 bytes) with SQLitePCLRaw: Microsoft.Data.Sqlite's parameters box every value and
-/// resolve each name again at every execution. A bad row throws as it is written.
+/// resolve each name again at every execution. A row a constraint refuses is rejected as it is written.
 /// </summary>
 internal sealed class SqliteInsertTransaction : IInsertTransaction
 {
+    private const int ConstraintPrimaryKey = 1555;
+    private const int ConstraintUnique = 2067;
     private readonly SqliteTransaction _transaction;
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _insert;
@@ -38,10 +40,10 @@ internal sealed class SqliteInsertTransaction : IInsertTransaction
     {
         var names = schema.Columns.Select(c => c.Key).ToList();
         // ON CONFLICT DO NOTHING covers key conflicts only; OR IGNORE would also hide NOT NULL and CHECK failures.
-        var insertSql = $"INSERT INTO {SqlNames.Quote(table)} ({string.Join(", ", names.Select(SqlNames.Quote))}) VALUES ({string.Join(", ", names.Select((_, i) => "?" + (i + 1)))}){(mode == InsertMode.Insert ? string.Empty : " ON CONFLICT DO NOTHING")}";
+        var insertSql = $"INSERT INTO {SqlNames.Table(table)} ({string.Join(", ", names.Select(SqlNames.Quote))}) VALUES ({string.Join(", ", names.Select((_, i) => "?" + (i + 1)))}){(mode == InsertMode.Insert ? string.Empty : " ON CONFLICT DO NOTHING")}";
         var updatable = names.Where(n => !primaryKey.Contains(n)).ToList();
         var updateSql = mode == InsertMode.Upsert && updatable.Count > 0
-            ? $"UPDATE {SqlNames.Quote(table)} SET {string.Join(", ", updatable.Select(n => $"{SqlNames.Quote(n)} = ?{names.IndexOf(n) + 1}"))} WHERE {string.Join(" AND ", primaryKey.Select(k => $"{SqlNames.Quote(k)} = ?{names.IndexOf(k) + 1}"))}"
+            ? $"UPDATE {SqlNames.Table(table)} SET {string.Join(", ", updatable.Select(n => $"{SqlNames.Quote(n)} = ?{names.IndexOf(n) + 1}"))} WHERE {string.Join(" AND ", primaryKey.Select(k => $"{SqlNames.Quote(k)} = ?{names.IndexOf(k) + 1}"))}"
             : null;
         var transaction = connection.BeginTransaction();
         var db = connection.Handle!;
@@ -59,8 +61,12 @@ internal sealed class SqliteInsertTransaction : IInsertTransaction
         }
     }
 
+    /// <summary>
+    /// A row that breaks a constraint is rejected on its own: SQLite undoes that statement only and the transaction goes
+    /// on, so a load of rows whose keys all exist costs one failed statement a row, not a transaction split in halves.
+    /// </summary>
     /// <inheritdoc/>
-    public ValueTask WriteAsync(CellRows rows, CancellationToken cancellationToken)
+    public ValueTask WriteAsync(CellRows rows, Action<RowRejection> rejected, CancellationToken cancellationToken)
     {
         for (var r = 0; r < rows.Count; r++)
         {
@@ -70,13 +76,23 @@ internal sealed class SqliteInsertTransaction : IInsertTransaction
             }
 
             var row = rows[r];
-            if (Execute(_insert, row) > 0)
+            var changes = Execute(_insert, row);
+            if (changes < 0)
+            {
+                rejected(new RowRejection(r, RejectKind(raw.sqlite3_extended_errcode(_db)), raw.sqlite3_errmsg(_db).utf8_to_string()));
+            }
+            else if (changes > 0)
             {
                 _inserted++;
             }
             else if (_update is not null)
             {
-                Execute(_update, row);
+                if (Execute(_update, row) < 0)
+                {
+                    rejected(new RowRejection(r, RejectKind(raw.sqlite3_extended_errcode(_db)), raw.sqlite3_errmsg(_db).utf8_to_string()));
+                    continue;
+                }
+
                 _updated++;
             }
             else
@@ -89,7 +105,7 @@ internal sealed class SqliteInsertTransaction : IInsertTransaction
     }
 
     /// <inheritdoc/>
-    public Task<(long Inserted, long Updated, long Ignored)> CommitAsync(CancellationToken cancellationToken)
+    public Task<(long Inserted, long Updated, long Ignored)> CommitAsync(Action<RowRejection> rejected, CancellationToken cancellationToken)
     {
         _transaction.Commit();
         return Task.FromResult((_inserted, _updated, _ignored));
@@ -113,6 +129,11 @@ internal sealed class SqliteInsertTransaction : IInsertTransaction
         return statement;
     }
 
+    /// <summary>A constraint's extended code as a reject kind: a primary key or unique index is a duplicate key.</summary>
+    internal static string RejectKind(int extendedCode) =>
+        extendedCode is ConstraintPrimaryKey or ConstraintUnique ? RejectedRow.DuplicateKeyKind : RejectedRow.RefusedKind;
+
+    /// <summary>Runs the statement on the row: the rows changed, or -1 when a constraint refused it.</summary>
     private int Execute(sqlite3_stmt statement, ReadOnlySpan<Cell> row)
     {
         for (var i = 0; i < row.Length; i++)
@@ -134,6 +155,12 @@ internal sealed class SqliteInsertTransaction : IInsertTransaction
         try
         {
             var step = raw.sqlite3_step(statement);
+            if (step == raw.SQLITE_CONSTRAINT)
+            {
+                // The row's own fault: the caller reads the message before the reset.
+                return -1;
+            }
+
             if (step != raw.SQLITE_DONE)
             {
                 // Before the reset, while the message is this step's.

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Fanout.Database.Parsing;
 using Microsoft.Data.Sqlite;
 
@@ -10,6 +11,8 @@ namespace Fanout.Database.Sqlite;
 /// </summary>
 internal sealed class SqliteSink : IInsertSink
 {
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
     private readonly SqliteConnection _connection;
 
     private SqliteSink(SqliteConnection connection) => _connection = connection;
@@ -33,8 +36,10 @@ internal sealed class SqliteSink : IInsertSink
     public async Task<TableSchema?> ReadSchemaAsync(string table, CancellationToken cancellationToken)
     {
         using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT name, type FROM pragma_table_info($table) ORDER BY cid";
-        command.Parameters.AddWithValue("$table", table);
+        var (schema, name) = SqlNames.Split(table);
+        command.CommandText = "SELECT name, type FROM pragma_table_info($table, $schema) ORDER BY cid";
+        command.Parameters.AddWithValue("$table", name);
+        command.Parameters.AddWithValue("$schema", schema ?? "main");
         var columns = new List<KeyValuePair<string, ColumnType>>();
         using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -55,15 +60,24 @@ internal sealed class SqliteSink : IInsertSink
 
     /// <inheritdoc/>
     public Task AddColumnAsync(string table, string name, ColumnType type, CancellationToken cancellationToken) =>
-        ExecuteAsync($"ALTER TABLE {SqlNames.Quote(table)} ADD COLUMN {SqlNames.Quote(name)} {Declared(type)}", cancellationToken);
+        ExecuteAsync($"ALTER TABLE {SqlNames.Table(table)} ADD COLUMN {SqlNames.Quote(name)} {Declared(type)}", cancellationToken);
 
     /// <inheritdoc/>
-    public Task<IInsertTransaction> BeginAsync(string table, TableSchema schema, InsertMode mode, IReadOnlyList<string> primaryKey, CancellationToken cancellationToken)
+    public Task<IInsertTransaction> BeginAsync(string table, TableSchema schema, InsertMode mode, IReadOnlyList<string> primaryKey, bool rejectKeyConflicts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(primaryKey);
         return Task.FromResult<IInsertTransaction>(SqliteInsertTransaction.Begin(_connection, table, schema, mode, primaryKey));
     }
+
+    /// <summary>A busy or locked database (another writer holds it past the busy timeout) is worth another try.</summary>
+    /// <param name="exception">The failure.</param>
+    /// <returns>Whether it is transient.</returns>
+    public bool IsTransient(DbException exception) => exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked };
+
+    /// <inheritdoc/>
+    public (string Kind, string Reason) Refusal(DbException exception) =>
+        (exception is SqliteException e ? SqliteInsertTransaction.RejectKind(e.SqliteExtendedErrorCode) : RejectedRow.RefusedKind, Engine.WorkError.Flatten(exception.Message));
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync() => await _connection.DisposeAsync().ConfigureAwait(false);
