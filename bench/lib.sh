@@ -6,7 +6,7 @@
 #   publish_fanout_jit, fanout_jit   the JIT build (ReadyToRun) into $work/jit, for comparison rows
 #   start_demo_server       `fanout demo --serve` in the background; sets $base (its URL)
 #   now, elapsed A B        wall-clock seconds, and B - A to the millisecond
-#   measure CMD...          run CMD (stdout discarded); prints "WALL_S MAX_RSS_MB"
+#   measure CMD...          run CMD (stdout discarded; any exit status); prints "WALL_S MAX_RSS_MB"
 work=$(mktemp -d)
 exit_commands=()
 on_exit() { exit_commands+=("$1"); }
@@ -39,6 +39,7 @@ start_demo_server() {
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 measure() {
-  /usr/bin/time -f "%e %M" -o "$work/measure.txt" "$@" > /dev/null
-  awk '{ printf "%.3f %.1f\n", $1, $2 / 1024 }' "$work/measure.txt"
+  # A command that exits non-zero (a rerun whose rows are all rejected, say) is still measured: time's last line.
+  /usr/bin/time -f "%e %M" -o "$work/measure.txt" "$@" > /dev/null || true
+  awk 'END { printf "%.3f %.1f\n", $1, $2 / 1024 }' "$work/measure.txt"
 }

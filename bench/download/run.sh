@@ -20,11 +20,11 @@ for i in $(seq 1 "$FILES"); do echo "$base/bytes/$SIZE?delay=$DELAY_MS&i=$i file
 awk '{ print $1; print "  out=" $2 }' "$work/list.txt" > "$work/aria2.txt"
 echo "$FILES files x $SIZE bytes, each response after $DELAY_MS ms, concurrency $J; 2 cores shared with the server"
 
-fanout download "$work/list.txt" -o "$work/warm" -j "$J" -q > /dev/null   # warm the server
+fanout download "$work/list.txt" --dir "$work/warm" -j "$J" -q > /dev/null   # warm the server
 rm -rf "$work/warm"
 
-read -r fanout_s fanout_mb < <(measure "$work/bin/fanout" download "$work/list.txt" -o "$work/fanout" -j "$J" --per-host "$J" -q --stats "$work/stats.json")
-read -r jit_s jit_mb < <(measure dotnet "$work/jit/fanout.dll" download "$work/list.txt" -o "$work/jit" -j "$J" --per-host "$J" -q)
+read -r fanout_s fanout_mb < <(measure "$work/bin/fanout" download "$work/list.txt" --dir "$work/fanout" -j "$J" --per-host "$J" -q --stats "$work/stats.json")
+read -r jit_s jit_mb < <(measure dotnet "$work/jit/fanout.dll" download "$work/list.txt" --dir "$work/jit" -j "$J" --per-host "$J" -q)
 fanout_run=$(python3 -c "import json; print('%.3f' % (json.load(open('$work/stats.json'))['wall_ms'] / 1000))")
 mkdir -p "$work/aria2"
 t0=$(now); aria2c -q -i "$work/aria2.txt" -d "$work/aria2" -j "$J" -x 1 -s 1 --allow-overwrite=true --auto-file-renaming=false; t1=$(now)
@@ -47,7 +47,7 @@ row "python Queue + $J threads + urllib" "$python_s"
 
 echo
 echo "one file of $BIG bytes:"
-/usr/bin/time -f "%M %e" -o "$work/time.txt" "$work/bin/fanout" download -o "$work/big" -q <<< "$base/bytes/$BIG big.bin" > /dev/null
+/usr/bin/time -f "%M %e" -o "$work/time.txt" "$work/bin/fanout" download --dir "$work/big" -q <<< "$base/bytes/$BIG big.bin" > /dev/null
 read -r rss_kb wall < "$work/time.txt"
 size=$(stat -c %s "$work/big/big.bin")
 printf 'fanout download: %s bytes in %s s, peak memory (max RSS) %.1f MB\n' "$size" "$wall" "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')"

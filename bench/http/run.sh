@@ -45,7 +45,7 @@ row "hey -n $N -c $J" "$hey_s" "${hey_mb} MB"
 row "python ThreadPoolExecutor($J) + requests" "$py_total" "-"
 
 # Throughput on a 0 ms endpoint, same concurrency.
-rps() { python3 -c "import json; print('%.0f' % json.load(open('$1'))['per_second'])"; }
+rps() { python3 -c "import json; print('%.0f' % json.load(open('$1'))['items_per_s'])"; }
 fanout http "$work/fast.txt" -j "$J" -q --body none --stats "$work/fast.json" > /dev/null
 fanout_rps=$(rps "$work/fast.json")
 fanout_jit http "$work/fast.txt" -j "$J" -q --body none --stats "$work/fast-jit.json" > /dev/null

@@ -41,6 +41,11 @@ row "sqlite-utils insert --nl --pk id (JSONL)" "$utils_s"
 printf '%-48s %9s\n' "fanout / sqlite3 .import time" "$(awk -v a="$fanout_s" -v b="$import_s" 'BEGIN { printf "%.2fx", a / b }')"
 printf '%-48s %9s\n' "sqlite-utils / fanout time" "$(awk -v a="$utils_s" -v b="$fanout_s" 'BEGIN { printf "%.1fx", a / b }')"
 
+# The same load again without --upsert: every key exists, every row is rejected (issue 14: it was 10x the load).
+read -r rerun_s _ < <(measure "$work/bin/fanout" insert "$work/rows.jsonl" --db "$work/fanout.db" --table rows --pk id -q)
+row "fanout insert again, every key exists (rejects)" "$rerun_s"
+printf '%-48s %9s\n' "rerun / load time" "$(awk -v a="$rerun_s" -v b="$fanout_s" 'BEGIN { printf "%.2fx", a / b }')"
+
 head -n "$NAIVE" "$work/rows.jsonl" > "$work/naive.jsonl"
 read -r tried stored errs < <(python3 bench/insert/thread_per_row.py "$work/naive.db" "$work/naive.jsonl")
 printf '\nthread per row, own connection and commit: %s rows tried, %s stored, %s lost (%s errors)\n' "$tried" "$stored" "$((tried - stored))" "$errs"
@@ -73,6 +78,8 @@ settle
 read -r pg_fanout2 _ < <(measure "$work/bin/fanout" insert "$work/rows.jsonl" --db "$url" --table rows_j2 --pk id -j 2 -q)
 settle
 read -r pg_jit pg_jit_mb < <(measure dotnet "$work/jit/fanout.dll" insert "$work/rows.jsonl" --db "$url" --table rows_jit --pk id -q)
+settle
+read -r pg_rerun _ < <(measure "$work/bin/fanout" insert "$work/rows.jsonl" --db "$url" --table rows1 --pk id -q)
 pg_fanout=$(cut -d' ' -f1 "$work/pg-fanout.txt" | median)
 pg_mb=$(cut -d' ' -f2 "$work/pg-fanout.txt" | sort -n | tail -1)
 pg_copy=$(grep . "$work/pg-copy.txt" | median)
@@ -82,5 +89,7 @@ row "fanout insert (JSONL, COPY; defaults: -j 1 here)" "$pg_fanout" "${pg_mb} MB
 row "fanout insert -j 2 (one run)" "$pg_fanout2"
 row "fanout insert (JIT, one run)" "$pg_jit" "${pg_jit_mb} MB"
 row "psql \\copy (CSV)" "$pg_copy"
+row "fanout insert again, every key exists (rejects)" "$pg_rerun"
 printf '%-48s %9s\n' "fanout speed / psql \\copy speed, defaults" "$(awk -v a="$pg_fanout" -v b="$pg_copy" 'BEGIN { printf "%.2fx", b / a }')"
 printf '%-48s %9s\n' "fanout speed / psql \\copy speed, -j 2" "$(awk -v a="$pg_fanout2" -v b="$pg_copy" 'BEGIN { printf "%.2fx", b / a }')"
+printf '%-48s %9s\n' "rerun / load time" "$(awk -v a="$pg_rerun" -v b="$pg_fanout" 'BEGIN { printf "%.2fx", a / b }')"
