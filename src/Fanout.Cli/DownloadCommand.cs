@@ -43,7 +43,7 @@ internal static class DownloadCommand
         var limitRate = new Option<string?>("--limit-rate") { Description = "Overall download speed limit in bytes per second, e.g. 10M; 0 for none", HelpName = "SIZE" };
         var stallTimeout = new Option<string>("--stall-timeout")
         {
-            Description = "Fail (and retry, resuming) a download that receives nothing for this long",
+            Description = "Fail (and retry, resuming) a download that receives nothing for this long, the wait for the answer included",
             DefaultValueFactory = _ => "30s",
             HelpName = "DURATION",
         };
@@ -85,13 +85,14 @@ internal static class DownloadCommand
         {
             var settings = common.Validate(parse);
             var environment = (Func<string, string?>)Environment.GetEnvironmentVariable;
-            var (headerList, perHost) = web.Validate(parse, environment);
+            var (headerList, perHost, trustRedirects) = web.Validate(parse, environment);
             var perHostLimit = perHost ?? DownloadOptions.DefaultPerHost;
 
             var options = new DownloadOptions
             {
                 Directory = parse.GetValue(directory)!,
                 Headers = headerList,
+                TrustRedirects = trustRedirects,
                 Overwrite = parse.GetValue(overwrite),
                 SkipExisting = parse.GetValue(skipExisting),
                 Accept = [.. (parse.GetValue(accept) ?? []).SelectMany(a => a.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))],

@@ -85,7 +85,7 @@ internal static class HttpCommand
         {
             var settings = common.Validate(parse);
             var environment = (Func<string, string?>)Environment.GetEnvironmentVariable;
-            var (headerList, perHostLimit) = web.Validate(parse, environment);
+            var (headerList, perHostLimit, trustRedirects) = web.Validate(parse, environment);
             // Not 'cond ? bytes : null': null converts to an empty ReadOnlyMemory, which would POST an empty body.
             ReadOnlyMemory<byte>? bodyBytes = parse.GetValue(data) is { } d ? ReadData(d) : default(ReadOnlyMemory<byte>?);
 
@@ -99,6 +99,7 @@ internal static class HttpCommand
             {
                 Method = (parse.GetValue(method) ?? (bodyBytes is null ? "GET" : "POST")).ToUpperInvariant(),
                 Headers = headerList,
+                TrustRedirects = trustRedirects,
                 Body = bodyBytes,
                 MaxBodyBytes = ValueParsers.Size(parse.GetValue(maxBody)!, "--max-body"),
                 BodyMode = Enum.Parse<HttpBodyMode>(parse.GetValue(body)!, ignoreCase: true),

@@ -139,7 +139,7 @@ internal static class InsertCommand
                     ExplainFailure = ex => ex switch
                     {
                         DbException when inserter.Totals.Total == 0 => new RunFailure($"--db {inserter.Database}: {WorkError.Flatten(ex.Message)}", ExitCodes.Usage),
-                        DbException or TimeoutException => new RunFailure($"the database failed mid-load ({WorkError.Flatten(ex.Message)}); the rows committed before it stay: rerun with --upsert or --ignore to add the rest (--retries reconnects on its own)", ExitCodes.SomeFailed),
+                        DbException or TimeoutException => new RunFailure(MidLoad(ex, inserter.Totals), ExitCodes.SomeFailed),
                         InvalidOperationException or FormatException or IOException => new RunFailure(ex.Message, ExitCodes.Usage),
                         _ => null,
                     },
@@ -168,6 +168,16 @@ internal static class InsertCommand
             f.WriteString("record", r.Text);
         }).AsTask().GetAwaiter().GetResult();
 
+    /// <summary>A load that stopped because the database did: what happened, what is in the table, what to do.</summary>
+    private static string MidLoad(Exception exception, InsertTotals totals)
+    {
+        var lost = exception is System.Data.Common.DbException { IsTransient: true } || exception.InnerException is IOException or System.Net.Sockets.SocketException;
+        var stored = totals.Inserted + totals.Updated + totals.Ignored;
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"{(lost ? "the connection to the database was lost" : "the database failed")} mid-load ({WorkError.Flatten(exception.Message)}); the {stored} rows committed before that stay in the table: rerun with --upsert or --ignore to add the rest{(lost ? " (--retries N reconnects by itself)" : string.Empty)}");
+    }
+
     /// <summary>What to do about the rejects, when one thing is clearly the cause.</summary>
     private static IEnumerable<string> Advice(InsertTotals totals, RejectReasons reasons)
     {
@@ -193,7 +203,7 @@ internal static class InsertCommand
         yield return string.Create(c, $"  inserted {totals.Inserted}, updated {totals.Updated}, ignored {totals.Ignored}, rejected {totals.Rejected}{(rejectsPath is not null && totals.Rejected > 0 ? $" (see {rejectsPath})" : string.Empty)}");
         if (inserter.StoppedForRejects)
         {
-            yield return string.Create(c, $"  stopped: {maxFailures} rejected records (--max-failures)");
+            yield return string.Create(c, $"  stopped: {maxFailures} rejected records (--max-failures); no record after the last of them was loaded");
         }
     }
 

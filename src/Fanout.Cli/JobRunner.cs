@@ -118,6 +118,11 @@ internal static class JobRunner
                     System.Console.Error.WriteLine("  (the run stopped before the end of the input; the rest was not read)");
                 }
 
+                if (stats.ErrorsByKind.Any(e => e.Key == WorkError.DiskFullKind))
+                {
+                    System.Console.Error.WriteLine("  stopped: the disk is full (or over quota), so nothing more was started; free some space and run it again");
+                }
+
                 foreach (var line in job.Epilogue?.Invoke(stats, interruption.Interrupted) ?? [])
                 {
                     System.Console.Error.WriteLine(line);

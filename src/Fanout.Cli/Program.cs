@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Fanout.Cli;
 using Fanout.Cli.Console;
+using Fanout.Records;
 
 var root = new RootCommand("fanout: run I/O-bound batch work concurrently, fast and safely.");
 root.Subcommands.Add(HttpCommand.Create());

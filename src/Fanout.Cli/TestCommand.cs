@@ -25,7 +25,7 @@ internal static class TestCommand
             Arity = ArgumentArity.ZeroOrMore,
             HelpName = "FILE",
         };
-        var template = new Option<string?>("--cmd") { Description = "Command template run once per input line: {} is the line (shell-quoted), {#} its number from 1, e.g. --cmd 'dotnet test --filter {}'", HelpName = "TEMPLATE" };
+        var template = new Option<string?>("--cmd") { Description = "Command template run once per input line: {} is the line, quoted for where it stands (bare or inside your own quotes: 'echo \"{}\"' is safe), {#} its number from 1, e.g. --cmd 'dotnet test --filter {}'", HelpName = "TEMPLATE" };
         var skipExitCode = new Option<int>("--skip-exit-code")
         {
             Description = "Exit code that means skipped",
@@ -136,8 +136,17 @@ internal static class TestCommand
                 OutputCapBytes = (int)Math.Clamp(ValueParsers.Size(parse.GetValue(outputCap)!, "--output-cap"), 1, int.MaxValue),
                 KillGrace = ValueParsers.Duration(parse.GetValue(killGrace)!, "--kill-grace"),
                 Template = parse.GetValue(template),
+                Contain = tests,
             };
-            var runner = new CommandRunner(options);
+            CommandRunner runner;
+            try
+            {
+                runner = new CommandRunner(options);
+            }
+            catch (FormatException ex)
+            {
+                throw new UsageException($"--cmd: {ex.Message}");
+            }
 
             // Tests are split by their durations (the plan below), not by the pool's key hash.
             var shard = settings.Pool.Shard;

@@ -3,7 +3,7 @@ using Fanout.Web;
 
 namespace Fanout.Cli;
 
-/// <summary>The options http and download share: request headers and the per-host limit, with the same names and meaning in both.</summary>
+/// <summary>The options http and download share: request headers, the per-host limit and trusted redirects, with the same names and meaning in both.</summary>
 internal sealed class WebOptions
 {
     /// <param name="defaultPerHost">The per-host limit by default; <see langword="null"/> for none.</param>
@@ -17,6 +17,10 @@ internal sealed class WebOptions
             HelpName = "'NAME: VALUE'",
         };
         PerHost = new("--per-host") { Description = $"At most N {noun} in flight to one host:port", HelpName = "N" };
+        LocationTrusted = new("--location-trusted")
+        {
+            Description = "Send credentials (Authorization, Cookie, and every -H built from a $VAR) on redirects to other hosts too; by default they are dropped there, as curl does",
+        };
         if (defaultPerHost is { } perHost)
         {
             PerHost.DefaultValueFactory = _ => perHost;
@@ -27,16 +31,19 @@ internal sealed class WebOptions
 
     public Option<int?> PerHost { get; }
 
+    public Option<bool> LocationTrusted { get; }
+
     public void AddTo(Command command)
     {
         command.Options.Add(Headers);
         command.Options.Add(PerHost);
+        command.Options.Add(LocationTrusted);
     }
 
     /// <summary>The headers (expanded from <paramref name="environment"/>) and the per-host limit; a bad one is a <see cref="UsageException"/>.</summary>
-    public (IReadOnlyList<KeyValuePair<string, string>> Headers, int? PerHost) Validate(ParseResult parse, Func<string, string?> environment)
+    public (IReadOnlyList<RequestHeader> Headers, int? PerHost, bool TrustRedirects) Validate(ParseResult parse, Func<string, string?> environment)
     {
-        var headers = new List<KeyValuePair<string, string>>();
+        var headers = new List<RequestHeader>();
         foreach (var value in parse.GetValue(Headers) ?? [])
         {
             try
@@ -55,6 +62,6 @@ internal sealed class WebOptions
             throw new UsageException($"--per-host: must be at least 1 (got {perHost})");
         }
 
-        return (headers, perHost);
+        return (headers, perHost, parse.GetValue(LocationTrusted));
     }
 }

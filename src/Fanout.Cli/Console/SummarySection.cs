@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Fanout.Records;
 
 namespace Fanout.Cli.Console;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Fanout.Engine;
 using Fanout.Processes;
+using Fanout.Records;
 
 namespace Fanout.Cli.Console;
 
@@ -24,7 +25,7 @@ internal static class TestReport
         var label = result.Error is { Kind: WorkError.CancelledKind } ? "CANCELLED" : value is null ? "ERROR" : value.OutcomeName.ToUpperInvariant().Replace('_', ' ');
         var details = value is null
             ? result.Error?.Message
-            : string.Create(CultureInfo.InvariantCulture, $"{SummaryPrinter.Format(value.Duration)}, {(value.Outcome == CommandOutcome.TimedOut || result.Error is { Kind: WorkError.CancelledKind } ? result.Error?.Message : value.ExitDescription)}{(result.Attempts > 1 ? $", {result.Attempts} runs" : string.Empty)}{(IsFlaky(result) ? ", flaky" : string.Empty)}");
+            : string.Create(CultureInfo.InvariantCulture, $"{SummaryPrinter.Format(value.Duration)}, {(value.Outcome == CommandOutcome.TimedOut || result.Error is { Kind: WorkError.CancelledKind } ? result.Error?.Message : value.ExitDescription)}{(result.Attempts > 1 ? $", {result.Attempts} runs" : string.Empty)}{(IsFlaky(result) ? ", flaky" : string.Empty)}{(value.Survivors > 0 ? $", {value.Survivors} processes it left running killed" : string.Empty)}");
         var block = new StringBuilder().Append("── ").Append(label).Append(' ').Append(Terminal.Escape(result.Key)).Append(" (").Append(Terminal.Escape(details ?? string.Empty)).Append(") ──");
         if (value is not null)
         {

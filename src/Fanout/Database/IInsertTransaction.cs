@@ -15,9 +15,10 @@ internal interface IInsertTransaction : IAsyncDisposable
     /// </summary>
     /// <param name="rows">Values in column order, converted to the column types; read before this returns.</param>
     /// <param name="rejected">Receives each row refused on its own.</param>
+    /// <param name="stopAfterRejection">Asked after each refused row: <see langword="true"/> writes no more rows (a limit of rejects was reached).</param>
     /// <param name="cancellationToken">Cancels the write.</param>
-    /// <returns>A task for the write.</returns>
-    ValueTask WriteAsync(CellRows rows, Action<RowRejection> rejected, CancellationToken cancellationToken);
+    /// <returns>How many of the rows were written or refused (all of them, unless <paramref name="stopAfterRejection"/> stopped it).</returns>
+    ValueTask<int> WriteAsync(CellRows rows, Action<RowRejection> rejected, Func<bool>? stopAfterRejection, CancellationToken cancellationToken);
 
     /// <summary>Commits every row written. Throws when the transaction failed, leaving the table as it was.</summary>
     /// <param name="rejected">Receives the rows found refused at the commit (their place among all rows written), left out.</param>

@@ -78,6 +78,7 @@ internal sealed class InsertLoad
                 Updated = _tableWriters.Sum(i => i.Totals.Updated),
                 Ignored = _tableWriters.Sum(i => i.Totals.Ignored),
                 Rejected = _tableWriters.Sum(i => i.Totals.Rejected) + Interlocked.Read(ref _parseRejected),
+                NotLoaded = _tableWriters.Sum(i => i.Totals.NotLoaded),
             };
         }
     }
@@ -187,8 +188,9 @@ internal sealed class InsertLoad
         }
         catch (Exception ex)
         {
+            // A queue closed by a failed writer: its failure (a lost connection, say) is the one to report.
             _queue.Writer.TryComplete();
-            _results.Writer.TryComplete(ex);
+            _results.Writer.TryComplete(ex is ChannelClosedException { InnerException: { } cause } ? cause : ex);
         }
     }
 
@@ -287,10 +289,10 @@ internal sealed class InsertLoad
                 await WriteHeldAsync(writer, null).ConfigureAwait(false);
             }
         }
-        catch
+        catch (Exception ex)
         {
-            // A writer that fails stops the others from waiting on a queue nobody reads.
-            _queue.Writer.TryComplete();
+            // A writer that fails stops the others from waiting on a queue nobody reads, and the reader learns why.
+            _queue.Writer.TryComplete(ex);
             throw;
         }
         finally
@@ -381,7 +383,10 @@ internal sealed class InsertLoad
     private async Task<TableWriter> ConnectAsync(Writer writer)
     {
         writer.Sink = await _target.OpenAsync(_pool.AbortToken).ConfigureAwait(false);
-        var table = Track(new TableWriter(writer.Sink, _options, _batchSize));
+        var table = Track(new TableWriter(writer.Sink, _options, _batchSize)
+        {
+            OverLimit = _pool.MaxFailures is { } max ? pending => Totals().Rejected + pending >= max : null,
+        });
         await table.ReadTableAsync(_pool.AbortToken).ConfigureAwait(false);
         writer.Table = table;
         return table;
@@ -410,8 +415,9 @@ internal sealed class InsertLoad
             Item = item,
             Key = item.Key,
             Index = chunk.Index,
-            Value = new InsertResult { Stored = chunk.Offered - chunk.Rejected, Rejected = chunk.Rejected },
-            Error = chunk.Rejected == 0 ? null : new WorkError(InsertResult.RejectedKind, $"{chunk.Rejected} of {chunk.Offered} records rejected"),
+            Value = new InsertResult { Stored = chunk.Offered - chunk.Rejected - chunk.NotLoaded, Rejected = chunk.Rejected, NotLoaded = chunk.NotLoaded },
+            Error = chunk.Rejected == 0 && chunk.NotLoaded == 0 ? null
+                : new WorkError(InsertResult.RejectedKind, $"{chunk.Rejected} of {chunk.Offered} records rejected{(chunk.NotLoaded > 0 ? $", {chunk.NotLoaded} not loaded (the limit of rejects was reached)" : string.Empty)}"),
             Attempts = chunk.Attempts,
             Worker = writer,
             ScheduledAt = chunk.QueuedAt,

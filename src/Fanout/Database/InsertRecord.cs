@@ -15,6 +15,7 @@ internal static class InsertRecord
         fields.WriteNumber("records", (long)result.Item.Records);
         fields.WriteNumber("stored", result.Value?.Stored);
         fields.WriteNumber("rejected", result.Value?.Rejected);
+        fields.WriteNumber("not_loaded", result.Value?.NotLoaded);
         ResultFields.WriteEnd(result, fields);
     }
 }

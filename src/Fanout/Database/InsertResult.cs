@@ -11,4 +11,7 @@ public sealed record InsertResult
 
     /// <summary>Records rejected: invalid, of the wrong type, or refused by the database.</summary>
     public int Rejected { get; init; }
+
+    /// <summary>Records not written because the limit of rejected records (<see cref="Engine.WorkPoolOptions.MaxFailures"/>) was reached before them.</summary>
+    public int NotLoaded { get; init; }
 }

@@ -15,6 +15,9 @@ public sealed class InsertTotals
     /// <summary>Rows rejected (invalid, wrong type, constraint violation).</summary>
     public long Rejected { get; internal set; }
 
-    /// <summary>Every row handled.</summary>
+    /// <summary>Rows read but not written: the limit of rejected records was reached before them.</summary>
+    public long NotLoaded { get; internal set; }
+
+    /// <summary>Every row handled (the ones not loaded are not counted).</summary>
     public long Total => Inserted + Updated + Ignored + Rejected;
 }

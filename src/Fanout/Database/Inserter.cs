@@ -69,7 +69,8 @@ public sealed class Inserter
     public InsertTotals Totals => _load?.Totals() ?? new InsertTotals();
 
     /// <summary>Whether the run stopped early because <see cref="WorkPoolOptions.MaxFailures"/> records were rejected.</summary>
-    public bool StoppedForRejects => _load?.StoppedForRejects ?? false;
+    /// <remarks>The parser stops at the limit; a writer that reaches it loads no row after the one that did (<see cref="InsertTotals.NotLoaded"/>).</remarks>
+    public bool StoppedForRejects => _load is { } load && (load.StoppedForRejects || load.Totals().NotLoaded > 0);
 
     /// <summary>The input format for these sources: <see cref="InsertOptions.Format"/>, else CSV when every file is named <c>*.csv</c>.</summary>
     /// <param name="sources">File paths; <c>-</c> is standard input.</param>

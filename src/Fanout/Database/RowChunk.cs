@@ -36,6 +36,9 @@ internal sealed class RowChunk(int capacity = 0) : IReadOnlyList<InsertRow>
     /// <summary>Records of the chunk rejected so far (parse errors, type mismatches, constraint violations).</summary>
     public int Rejected { get; set; }
 
+    /// <summary>Rows not written because the limit of rejected records was reached before them (<see cref="TableWriter.OverLimit"/>).</summary>
+    public int NotLoaded { get; set; }
+
     /// <summary>Times it was written: more than one when a transient failure (a lost connection) made its writer start again.</summary>
     public int Attempts { get; set; } = 1;
 
@@ -101,7 +104,7 @@ internal sealed class RowChunk(int capacity = 0) : IReadOnlyList<InsertRow>
         }
 
         _blocks.Clear();
-        (Source, FirstLine, LastLine, Offered, Rejected, Attempts) = (null, 0, 0, 0, 0, 1);
+        (Source, FirstLine, LastLine, Offered, Rejected, NotLoaded, Attempts) = (null, 0, 0, 0, 0, 0, 1);
     }
 
     /// <inheritdoc/>

@@ -160,7 +160,7 @@ internal sealed class TableSchema
             var type = _columns[column].Value;
             if (!TryConvert(value, type, out values[column]))
             {
-                reason = $"field \"{row.FieldName(f)}\": {Describe(value)} is not {Article(type)}";
+                reason = $"field \"{row.FieldName(f)}\": {Mismatch(value, type)}";
                 kind = $"wrong type in field \"{row.FieldName(f)}\"";
                 return false;
             }
@@ -200,7 +200,8 @@ internal sealed class TableSchema
                 or (ColumnType.Text, CellKind.Text) or (ColumnType.Json, CellKind.Json) => value,
             (ColumnType.Integer, CellKind.Real) when value.Real == Math.Floor(value.Real) && Math.Abs(value.Real) < 9e15 => Cell.FromInteger((long)value.Real),
             (ColumnType.Integer, CellKind.Text) when long.TryParse(value.Utf8, NumberStyles.Integer, c, out var l) => Cell.FromInteger(l),
-            (ColumnType.Real, CellKind.Integer) => Cell.FromReal(value.Integer),
+            // Only integers a double holds exactly (|n| <= 2^53); a larger one would be stored rounded.
+            (ColumnType.Real, CellKind.Integer) when value.Integer is >= -(1L << 53) and <= 1L << 53 => Cell.FromReal(value.Integer),
             (ColumnType.Real, CellKind.Text) when double.TryParse(value.Utf8, NumberStyles.Float, c, out var d) && double.IsFinite(d) => Cell.FromReal(d),
             (ColumnType.Boolean, CellKind.Integer) when value.Integer is 0 or 1 => Cell.FromBoolean(value.Integer == 1),
             (ColumnType.Boolean, CellKind.Text) when bool.TryParse(value.GetString(), out var b) => Cell.FromBoolean(b),
@@ -225,6 +226,17 @@ internal sealed class TableSchema
         var bytes = buffer.WrittenSpan.ToArray();
         return Cell.FromJson(bytes, 0, bytes.Length);
     }
+
+    /// <summary>Why a value does not go into a column, in the user's terms; never a rounding that did not happen.</summary>
+    private static string Mismatch(Cell value, ColumnType type) => (value.Kind, type) switch
+    {
+        (CellKind.Integer, ColumnType.Real) => $"the integer {value} is too large to store exactly as a floating-point number",
+        (CellKind.Text, ColumnType.Integer or ColumnType.Real) when IsIntegerText(value.Utf8) => $"the integer {value} does not fit in 64 bits (a text column would hold it exactly)",
+        _ => $"{Describe(value)} is not {Article(type)}",
+    };
+
+    private static bool IsIntegerText(ReadOnlySpan<byte> utf8) =>
+        utf8.Length > 0 && (utf8[0] is (byte)'-' or (byte)'+' ? utf8[1..] : utf8) is { Length: > 0 } digits && !digits.ContainsAnyExceptInRange((byte)'0', (byte)'9');
 
     private static string Describe(Cell value) => value.Kind switch
     {

@@ -28,6 +28,12 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
     private IInsertTransaction? _open;
     private int _openRows;
 
+    /// <summary>
+    /// Whether the limit of rejected records is reached, given this writer's rejects not yet committed; <see langword="null"/>
+    /// for no limit. Rows after the one that reaches it are not written (a database that refuses rows one at a time).
+    /// </summary>
+    public Func<int, bool>? OverLimit { get; init; }
+
     /// <summary>Counts so far (rows count once their transaction commits).</summary>
     public InsertTotals Totals { get; } = new();
 
@@ -87,9 +93,22 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
         var good = ArrayPool<InsertRow>.Shared.Rent(Math.Max(1, chunk.Count));
         try
         {
-            var count = Convert(schema, chunk, cells, good, rejected => _pendingRejects.Add((rejected, chunk)));
+            // With a limit of rejects (--max-failures), no row after the one that reaches it is written: it is not loaded.
+            var stop = OverLimit is { } over ? () => over(_pendingRejects.Count) : (Func<bool>?)null;
+            var count = 0;
+            if (stop?.Invoke() == true)
+            {
+                chunk.NotLoaded += chunk.Count;
+            }
+            else
+            {
+                count = Convert(schema, chunk, cells, good, rejected => _pendingRejects.Add((rejected, chunk)), stop, out var converted);
+                chunk.NotLoaded += chunk.Count - converted;
+            }
+
             _open ??= await sink.BeginAsync(options.Table, schema, options.Mode, options.PrimaryKey, rejectKeyConflicts: false, cancellationToken).ConfigureAwait(false);
-            await _open.WriteAsync(new CellRows(cells, columns, count), refused => _pendingRejects.Add((Rejected(good[refused.Row], refused), chunk)), cancellationToken).ConfigureAwait(false);
+            var written = await _open.WriteAsync(new CellRows(cells, columns, count), refused => _pendingRejects.Add((Rejected(good[refused.Row], refused), chunk)), stop, cancellationToken).ConfigureAwait(false);
+            chunk.NotLoaded += count - written;
         }
         catch (DbException ex) when (!cancellationToken.IsCancellationRequested && !sink.IsTransient(ex))
         {
@@ -142,6 +161,7 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
             Reject(rejected, chunk, reject);
         }
 
+        Totals.NotLoaded += _pending.Sum(c => c.NotLoaded);
         var finished = _pending.Count;
         Forget();
         return finished;
@@ -182,6 +202,12 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
         var chunks = _pending.ToArray();
         Forget();
         var schema = _schema!;
+        foreach (var chunk in chunks)
+        {
+            // Written again whole: what the limit kept out is decided again.
+            chunk.NotLoaded = 0;
+        }
+
         if (options.Mode == InsertMode.Insert && options.PrimaryKey.Count > 0 && chunks.Length > 1
             && await TryWriteTogetherAsync(schema, chunks, reject, cancellationToken).ConfigureAwait(false))
         {
@@ -246,7 +272,7 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
                             written.Add((good[i], chunk));
                         }
 
-                        await transaction.WriteAsync(new CellRows(cells, columns, count), r => refused.Add((first + r.Row, r)), cancellationToken).ConfigureAwait(false);
+                        await transaction.WriteAsync(new CellRows(cells, columns, count), r => refused.Add((first + r.Row, r)), null, cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -279,12 +305,21 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
 
     /// <summary>Converts a chunk's rows into <paramref name="cells"/>, every row's values in one pooled array (no object per row or value).</summary>
     /// <returns>How many rows converted (in <paramref name="good"/>); the others went to <paramref name="rejected"/>.</returns>
-    private static int Convert(TableSchema schema, IReadOnlyList<InsertRow> chunk, Cell[] cells, InsertRow[] good, Action<RejectedRow> rejected)
+    private static int Convert(TableSchema schema, IReadOnlyList<InsertRow> chunk, Cell[] cells, InsertRow[] good, Action<RejectedRow> rejected) =>
+        Convert(schema, chunk, cells, good, rejected, null, out _);
+
+    /// <summary>
+    /// As the other, asking <paramref name="stop"/> after each rejected row whether to convert no more (the limit of
+    /// rejects); <paramref name="consumed"/> is how many of the chunk's rows were looked at.
+    /// </summary>
+    private static int Convert(TableSchema schema, IReadOnlyList<InsertRow> chunk, Cell[] cells, InsertRow[] good, Action<RejectedRow> rejected, Func<bool>? stop, out int consumed)
     {
         var columns = schema.Columns.Count;
         var count = 0;
+        consumed = 0;
         foreach (var row in chunk)
         {
+            consumed++;
             if (row.Error is { } invalid)
             {
                 rejected(new RejectedRow(row.Location, row.Text, invalid) { Kind = RejectedRow.InvalidKind });
@@ -292,10 +327,16 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
             else if (schema.Convert(row, cells.AsSpan(count * columns, columns), out var reason, out var kind))
             {
                 good[count++] = row;
+                continue;
             }
             else
             {
                 rejected(new RejectedRow(row.Location, row.Text, reason!) { Kind = kind! });
+            }
+
+            if (stop?.Invoke() == true)
+            {
+                break;
             }
         }
 
@@ -311,7 +352,7 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
             var transaction = await sink.BeginAsync(options.Table, schema, options.Mode, options.PrimaryKey, rejectKeyConflicts, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                await transaction.WriteAsync(rows, r => refused.Add(Rejected(good[offset + r.Row], r)), cancellationToken).ConfigureAwait(false);
+                await transaction.WriteAsync(rows, r => refused.Add(Rejected(good[offset + r.Row], r)), null, cancellationToken).ConfigureAwait(false);
                 var (inserted, updated, ignored) = await transaction.CommitAsync(r => refused.Add(Rejected(good[offset + r.Row], r)), cancellationToken).ConfigureAwait(false);
                 Count(inserted, updated, ignored);
             }

@@ -11,7 +11,7 @@ public sealed record DownloadItem(Uri Url)
     public string? Sha256 { get; init; }
 
     /// <summary>Headers of this request, added to the job's.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+    public IReadOnlyList<Web.RequestHeader> Headers { get; init; } = [];
 
     /// <summary>The input line as given, so failures can be written back for a rerun (<c>--failed</c>).</summary>
     public string? InputText { get; init; }

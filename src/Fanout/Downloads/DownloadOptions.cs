@@ -14,7 +14,11 @@ public sealed record DownloadOptions
 
     /// <summary>Headers sent with every request, already expanded.</summary>
     /// <value>Default none.</value>
-    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+    public IReadOnlyList<Web.RequestHeader> Headers { get; init; } = [];
+
+    /// <summary>Send secret headers (credentials, headers built from environment variables) on redirects to other origins too.</summary>
+    /// <value>Default <see langword="false"/>: they are dropped, as curl drops Authorization without --location-trusted.</value>
+    public bool TrustRedirects { get; init; }
 
     /// <summary>Replace an existing file of the same name instead of choosing <c>name (1).ext</c>.</summary>
     /// <value>Default <see langword="false"/>.</value>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Net;
 using Fanout.Engine;
+using Fanout.Files;
 using Fanout.Records;
 using Fanout.Web;
 
@@ -33,6 +34,8 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
     private readonly DownloadOptions _options;
     private readonly HttpClient _client;
     private readonly NameRegistry _names = new();
+    private readonly ContainedDirectory _directory;
+    private readonly DownloadState _state;
     private readonly ByteRateLimiter? _rate;
     private readonly Lock _planGate = new();
     private readonly Dictionary<DownloadItem, string> _planned = new(ReferenceEqualityComparer.Instance);
@@ -46,10 +49,11 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        _client = HttpClientFactory.Create(options.MaxConnectionsPerServer, HttpClientFactory.DefaultMaxRedirects);
+        _client = HttpClientFactory.Create(options.MaxConnectionsPerServer, HttpClientFactory.DefaultMaxRedirects, trustRedirects: options.TrustRedirects);
         _time = timeProvider ?? TimeProvider.System;
         _rate = options.LimitRate is { } rate ? new ByteRateLimiter(rate) : null;
-        Directory.CreateDirectory(options.Directory);
+        _directory = new ContainedDirectory(options.Directory);
+        _state = new DownloadState(_directory);
     }
 
     /// <summary>Bytes received so far by every download, finished or not (what the progress and the summary show).</summary>
@@ -88,8 +92,10 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
         {
             if (!_planned.TryGetValue(item, out var name))
             {
+                // A name holding another URL's file (or any file fanout did not complete) is not taken: a rerun with
+                // part of the input (a --failed list) plans the names the first run gave.
                 var wanted = item.Name is { } explicitName ? FileNames.SanitizeRelativePath(explicitName) : FileNames.FromUrl(item.Url);
-                name = _names.Claim(wanted, _ => true);
+                name = _names.Claim(wanted, candidate => _state.IsFreeFor(candidate, GetKey(item), _options.Overwrite));
                 _planned[item] = name;
             }
 
@@ -102,38 +108,62 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
     {
         ArgumentNullException.ThrowIfNull(item);
         var planned = Plan(item);
-        var plannedPath = FileNames.Inside(_options.Directory, planned);
-        if (_options.SkipExisting && item.Sha256 is { } expected && File.Exists(plannedPath)
-            && string.Equals(await PartFile.HashFileAsync(plannedPath, cancellationToken).ConfigureAwait(false), expected, StringComparison.OrdinalIgnoreCase))
+        var url = GetKey(item);
+        if (_options.SkipExisting && item.Sha256 is { } expected && _directory.Stat(planned).Type == Posix.EntryType.Regular
+            && string.Equals(await PartFile.HashFileAsync(_directory, planned, cancellationToken).ConfigureAwait(false), expected, StringComparison.OrdinalIgnoreCase))
         {
-            return AttemptOutcome<DownloadResult>.Skip(new DownloadResult { Path = Shown(planned), Bytes = new FileInfo(plannedPath).Length, Sha256 = expected.ToLowerInvariant(), Skipped = true });
+            // The checksum proves it is the same content, whoever wrote it.
+            return AttemptOutcome<DownloadResult>.Skip(new DownloadResult { Path = Shown(planned), Bytes = _directory.Stat(planned).Length, Sha256 = expected.ToLowerInvariant(), Skipped = true });
         }
 
-        await using var part = PartFile.At(FileNames.Inside(_options.Directory, planned + ".part"));
+        // A part is resumed only from the URL it was started from, and only while the server has the same version
+        // (If-Range): a part from another download or another version of the file is thrown away, never spliced.
+        var origin = _state.ReadPart(planned);
+        await using var part = PartFile.At(_directory, DownloadState.PartPath(planned));
+        if (part.Length > 0 && origin?.Url != url)
+        {
+            part.Delete();
+            _state.DeletePart(planned);
+            origin = null;
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Get, item.Url);
-        foreach (var (name, value) in _options.Headers.Concat(item.Headers))
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
+        RedirectHandler.Apply(request, _options.Headers, item.Headers);
         if (part.Length > 0)
         {
             request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(part.Length, null);
+            if (origin?.ETag is { } etag && !etag.StartsWith("W/", StringComparison.Ordinal))
+            {
+                request.Headers.IfRange = new System.Net.Http.Headers.RangeConditionHeaderValue(etag);
+            }
+            else if (origin?.LastModified is { } modified)
+            {
+                request.Headers.IfRange = new System.Net.Http.Headers.RangeConditionHeaderValue(modified);
+            }
         }
 
+        // The stall timeout covers the wait for the response too: a server that never answers is a stall, not a hang.
         HttpResponseMessage response;
-        try
+        using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
-            response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpRequestException ex)
-        {
-            return HttpFailure.Network<DownloadResult>(ex);
+            waiting.CancelAfter(_options.StallTimeout);
+            try
+            {
+                response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, waiting.Token).ConfigureAwait(false);
+            }
+            catch (HttpRequestException ex)
+            {
+                return HttpFailure.Network<DownloadResult>(ex);
+            }
+            catch (OperationCanceledException) when (waiting.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return AttemptOutcome<DownloadResult>.Failure(new WorkError(StalledKind, $"no response for {DurationFormat.Format(_options.StallTimeout)} (--stall-timeout)"), new DownloadResult(), isTransient: true);
+            }
         }
 
         using (response)
         {
-            return await ReceiveAsync(item, planned, part, response, cancellationToken).ConfigureAwait(false);
+            return await ReceiveAsync(item, planned, part, origin, response, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -192,16 +222,19 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
     {
         _client.Dispose();
         _rate?.Dispose();
+        _directory.Dispose();
     }
 
-    private async ValueTask<AttemptOutcome<DownloadResult>> ReceiveAsync(DownloadItem item, string planned, PartFile part, HttpResponseMessage response, CancellationToken cancellationToken)
+    private async ValueTask<AttemptOutcome<DownloadResult>> ReceiveAsync(DownloadItem item, string planned, PartFile part, DownloadState.Origin? partOrigin, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
+        var url = GetKey(item);
         var result = new DownloadResult { StatusCode = status };
         if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && part.Length > 0)
         {
             // The partial file is at least as long as the resource: start over.
             part.Delete();
+            _state.DeletePart(planned);
             return AttemptOutcome<DownloadResult>.Failure(new WorkError(ShortBodyKind, "partial file did not fit the server's copy; starting over"), result, isTransient: true, retryAfter: TimeSpan.Zero);
         }
 
@@ -216,39 +249,61 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
             return AttemptOutcome<DownloadResult>.Failure(new WorkError(RejectedTypeKind, $"content type {mediaType ?? "(none)"} is not accepted (--accept {string.Join(',', _options.Accept)})"), result);
         }
 
+        var range = response.Content.Headers.ContentRange;
         var resumed = response.StatusCode == HttpStatusCode.PartialContent && part.Length > 0;
-        var total = resumed ? response.Content.Headers.ContentRange?.Length : response.Content.Headers.ContentLength;
+        if (resumed && (range?.From != part.Length || (partOrigin?.Length is { } known && range.Length != known)))
+        {
+            // Not the rest of the same file (another length, another offset): its bytes cannot follow the part's.
+            part.Delete();
+            _state.DeletePart(planned);
+            return AttemptOutcome<DownloadResult>.Failure(new WorkError(ShortBodyKind, "the server's copy changed since the partial file was started; starting over"), result, isTransient: true, retryAfter: TimeSpan.Zero);
+        }
+
+        var total = resumed ? range!.Length : response.Content.Headers.ContentLength;
         if (total > _options.MaxSize)
         {
             return AttemptOutcome<DownloadResult>.Failure(new WorkError(TooLargeKind, string.Create(CultureInfo.InvariantCulture, $"{total} bytes is over the {_options.MaxSize}-byte limit (--max-size)")), result);
         }
 
+        var version = new DownloadState.Origin(url, total, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified);
         var name = item.Name is null && FileNames.FromContentDisposition(response.Content.Headers.ContentDisposition) is { } disposition && disposition != planned
-            ? _names.Claim(disposition, _ => true)
+            ? _names.Claim(disposition, candidate => _state.IsFreeFor(candidate, url, _options.Overwrite))
             : planned;
-        var finalPath = FileNames.Inside(_options.Directory, name);
-        if (File.Exists(finalPath))
+        var existing = _directory.Stat(name);
+        if (existing.Type == Posix.EntryType.Regular && _state.ReadFile(name) is { } record && record.Url == url)
         {
-            var existing = new FileInfo(finalPath).Length;
-            if (_options.SkipExisting && total == existing && (item.Sha256 is null || string.Equals(await PartFile.HashFileAsync(finalPath, cancellationToken).ConfigureAwait(false), item.Sha256, StringComparison.OrdinalIgnoreCase)))
+            // Fanout's own download of this URL: skipped when the server still has that version.
+            if (_options.SkipExisting && SameVersion(record, version, existing.Length)
+                && (item.Sha256 is null || string.Equals(record.Sha256, item.Sha256, StringComparison.OrdinalIgnoreCase)))
             {
                 part.Delete();
-                return AttemptOutcome<DownloadResult>.Skip(result with { Path = Shown(name), Bytes = existing, Skipped = true, Sha256 = item.Sha256?.ToLowerInvariant() });
-            }
-
-            if (!_options.Overwrite)
-            {
-                // A different file is in the way: keep it and take the next free name.
-                name = _names.Claim(FileNames.Numbered(name, 1), candidate => !File.Exists(FileNames.Inside(_options.Directory, candidate)));
-                finalPath = FileNames.Inside(_options.Directory, name);
+                _state.DeletePart(planned);
+                return AttemptOutcome<DownloadResult>.Skip(result with { Path = Shown(name), Bytes = existing.Length, Skipped = true, Sha256 = record.Sha256 });
             }
         }
+        else if (existing.Type != Posix.EntryType.Missing && !(_options.Overwrite && existing.Type == Posix.EntryType.Regular))
+        {
+            // Another file (or a directory, or a link) is in the way: keep it and take the next free name.
+            name = _names.Claim(FileNames.Numbered(name, 1), candidate => _state.IsFreeFor(candidate, url, _options.Overwrite));
+        }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
         result = result with { Resumed = resumed };
+        if (!resumed)
+        {
+            // What the part is started from, before its first byte: a later resume asks for this version only.
+            _state.WritePart(planned, version);
+        }
+
         await part.StartAsync(resumed, cancellationToken).ConfigureAwait(false);
         if (await ReceiveBodyAsync(part, response, result, cancellationToken).ConfigureAwait(false) is { } failed)
         {
+            if (part.Length == 0)
+            {
+                // Nothing to resume from: no part left behind.
+                part.Delete();
+                _state.DeletePart(planned);
+            }
+
             return failed;
         }
 
@@ -262,11 +317,36 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
         {
             var size = part.Length;
             part.Delete();
+            _state.DeletePart(planned);
             return AttemptOutcome<DownloadResult>.Failure(new WorkError(ChecksumKind, $"sha256 is {sha256}, expected {wanted.ToLowerInvariant()}"), result with { Bytes = size, Sha256 = sha256 });
         }
 
-        part.MoveTo(finalPath);
+        // The record first: a crash before the rename leaves a record and no file, which the next run downloads again.
+        _state.WriteFile(name, (partOrigin ?? version) with { Length = part.Length, Sha256 = sha256 });
+        part.MoveTo(name);
+        _state.DeletePart(planned);
         return AttemptOutcome<DownloadResult>.Success(result with { Path = Shown(name), Bytes = part.Length, Sha256 = sha256 });
+    }
+
+    /// <summary>Whether the server's answer is the version a completed file was downloaded as: its validators, else its length.</summary>
+    private static bool SameVersion(DownloadState.Origin record, DownloadState.Origin now, long fileLength)
+    {
+        if (now.Length is { } length && length != fileLength)
+        {
+            return false;
+        }
+
+        if (record.ETag is not null && now.ETag is not null)
+        {
+            return record.ETag == now.ETag;
+        }
+
+        if (record.LastModified is not null && now.LastModified is not null)
+        {
+            return record.LastModified == now.LastModified;
+        }
+
+        return now.Length is not null;
     }
 
     /// <summary>Streams the body into the part, within the size limit, the rate limit and the stall timeout; a failure, or <see langword="null"/>.</summary>
@@ -295,7 +375,16 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
                         return AttemptOutcome<DownloadResult>.Failure(new WorkError(TooLargeKind, string.Create(CultureInfo.InvariantCulture, $"more than {_options.MaxSize} bytes (--max-size)")), result with { Bytes = part.Length + read });
                     }
 
-                    await part.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await part.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (IOException ex)
+                    {
+                        // The disk, not the network: a full disk is not retried and stops the run (WorkError.DiskFullKind).
+                        return AttemptOutcome<DownloadResult>.Failure(WorkError.FromException(ex), result with { Bytes = part.Length });
+                    }
+
                     Interlocked.Add(ref _bytesReceived, read);
                     if (_rate is not null)
                     {
@@ -306,7 +395,7 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
         }
         catch (OperationCanceledException) when (stall.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            return AttemptOutcome<DownloadResult>.Failure(new WorkError(StalledKind, $"no data for {DurationFormat.Format(_options.StallTimeout)} (stall timeout)"), result with { Bytes = part.Length }, isTransient: true);
+            return AttemptOutcome<DownloadResult>.Failure(new WorkError(StalledKind, $"no data for {DurationFormat.Format(_options.StallTimeout)} (--stall-timeout)"), result with { Bytes = part.Length }, isTransient: true);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested && ex is not UnauthorizedAccessException)
         {

@@ -8,14 +8,11 @@ internal static class JsonListing
 {
     private static readonly TimeSpan FetchLimit = TimeSpan.FromSeconds(60);
 
-    public static async Task<IReadOnlyList<DownloadItem>> FetchAsync(HttpClient client, Uri listing, string path, IReadOnlyList<string> conditions, IReadOnlyList<KeyValuePair<string, string>> headers, Action<string> skipped, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<DownloadItem>> FetchAsync(HttpClient client, Uri listing, string path, IReadOnlyList<string> conditions, IReadOnlyList<RequestHeader> headers, Action<string> skipped, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(listing);
         using var request = new HttpRequestMessage(HttpMethod.Get, listing);
-        foreach (var (name, value) in headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
+        RedirectHandler.Apply(request, headers, []);
 
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(FetchLimit);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using Fanout.Files;
 
 namespace Fanout.Downloads;
 
@@ -7,42 +8,50 @@ namespace Fanout.Downloads;
 /// Where a download's bytes go until the file is complete: started fresh or resumed (its bytes so far hashed, new
 /// ones appended), flushed to disk, checked against the expected sha256, and only then renamed to the final name, so
 /// a crash never leaves a half file under it. A part that fails mid-body stays on disk for the next attempt to resume.
+/// Parts live in fanout's own directory (<see cref="DownloadState"/>), where no download's final name can be, and are
+/// opened through the <see cref="ContainedDirectory"/>, never through a link.
 /// </summary>
 internal sealed class PartFile : IAsyncDisposable
 {
     private const int BufferSize = 1 << 16;
+    private readonly ContainedDirectory _directory;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private FileStream? _stream;
 
-    private PartFile(string path, long length)
+    private PartFile(ContainedDirectory directory, string path, long length)
     {
+        _directory = directory;
         Path = path;
         Length = length;
     }
 
-    /// <summary>The part's path.</summary>
+    /// <summary>The part's path under the directory.</summary>
     public string Path { get; }
 
     /// <summary>Bytes in the part: on disk when opened, then as written.</summary>
     public long Length { get; private set; }
 
-    /// <summary>The part at <paramref name="path"/>, with what an earlier attempt or run left there.</summary>
-    public static PartFile At(string path) => new(path, File.Exists(path) ? new FileInfo(path).Length : 0);
+    /// <summary>The part at <paramref name="path"/>, with what an earlier attempt or run left there (nothing, if that is not a regular file).</summary>
+    public static PartFile At(ContainedDirectory directory, string path) =>
+        new(directory, path, directory.Stat(path) is { Type: Posix.EntryType.Regular } entry ? entry.Length : 0);
 
     /// <summary>Opens the part to write: appending to what is there (hashing it first) when resuming, else from nothing.</summary>
     public async Task StartAsync(bool resume, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         if (resume)
         {
-            await HashIntoAsync(Path, _hash, cancellationToken).ConfigureAwait(false);
+            var existing = _directory.OpenRead(Path);
+            await using (existing.ConfigureAwait(false))
+            {
+                await HashIntoAsync(existing, _hash, cancellationToken).ConfigureAwait(false);
+            }
         }
         else
         {
             Length = 0;
         }
 
-        _stream = new FileStream(Path, resume ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous);
+        _stream = _directory.OpenWrite(Path, append: resume);
     }
 
     /// <summary>Appends bytes received.</summary>
@@ -64,15 +73,15 @@ internal sealed class PartFile : IAsyncDisposable
         return Convert.ToHexStringLower(_hash.GetHashAndReset());
     }
 
-    /// <summary>Gives the complete part its final name, replacing what is there.</summary>
-    public void MoveTo(string finalPath) => File.Move(Path, finalPath, overwrite: true);
+    /// <summary>Gives the complete part its final name (under the directory), replacing what is there.</summary>
+    public void MoveTo(string finalPath) => _directory.Move(Path, finalPath);
 
     /// <summary>Throws the part away (it cannot be resumed: too large, wrong checksum, or not the server's copy).</summary>
     public void Delete()
     {
         _stream?.Dispose();
         _stream = null;
-        File.Delete(Path);
+        _directory.Delete(Path);
         Length = 0;
     }
 
@@ -87,27 +96,28 @@ internal sealed class PartFile : IAsyncDisposable
         _hash.Dispose();
     }
 
-    /// <summary>The sha256 of a file, lower-case hex.</summary>
-    public static async Task<string> HashFileAsync(string path, CancellationToken cancellationToken)
+    /// <summary>The sha256 of a file under the directory, lower-case hex.</summary>
+    public static async Task<string> HashFileAsync(ContainedDirectory directory, string path, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        await HashIntoAsync(path, hash, cancellationToken).ConfigureAwait(false);
+        var stream = directory.OpenRead(path);
+        await using (stream.ConfigureAwait(false))
+        {
+            await HashIntoAsync(stream, hash, cancellationToken).ConfigureAwait(false);
+        }
+
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    private static async Task HashIntoAsync(string path, IncrementalHash hash, CancellationToken cancellationToken)
+    private static async Task HashIntoAsync(Stream stream, IncrementalHash hash, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
-            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            await using (stream.ConfigureAwait(false))
+            int read;
+            while ((read = await stream.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
             {
-                int read;
-                while ((read = await stream.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    hash.AppendData(buffer, 0, read);
-                }
+                hash.AppendData(buffer, 0, read);
             }
         }
         finally

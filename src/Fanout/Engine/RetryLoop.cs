@@ -18,6 +18,7 @@ internal static class RetryLoop
     /// <param name="timeout">The limit of one attempt, or <see langword="null"/>.</param>
     /// <param name="deadline">The worker's reusable deadline.</param>
     /// <param name="abortToken">Ends the item at once: an attempt that returns after it fired is cancelled.</param>
+    /// <param name="stopToken">The run is stopping (a first Ctrl+C): no new attempt starts, and a wait for one ends at once.</param>
     /// <returns>The last attempt's outcome.</returns>
     public static async ValueTask<AttemptOutcome<TResult>> RunAsync<TState, TResult>(
         TState state,
@@ -26,7 +27,8 @@ internal static class RetryLoop
         int retries,
         TimeSpan? timeout,
         AttemptDeadline deadline,
-        CancellationToken abortToken)
+        CancellationToken abortToken,
+        CancellationToken stopToken = default)
     {
         var time = options.TimeProvider;
         for (var retry = 0; ; retry++)
@@ -37,15 +39,32 @@ internal static class RetryLoop
                 return outcome;
             }
 
+            if (stopToken.IsCancellationRequested)
+            {
+                return NotRetried(outcome);
+            }
+
             var delay = outcome.RetryAfter is { } retryAfter
                 ? (retryAfter > options.MaxRetryAfter ? options.MaxRetryAfter : retryAfter)
                 : Backoff(options, retry);
             if (delay > TimeSpan.Zero)
             {
-                await Task.Delay(delay, time, abortToken).ConfigureAwait(false);
+                using var waiting = CancellationTokenSource.CreateLinkedTokenSource(abortToken, stopToken);
+                try
+                {
+                    await Task.Delay(delay, time, waiting.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stopToken.IsCancellationRequested && !abortToken.IsCancellationRequested)
+                {
+                    return NotRetried(outcome);
+                }
             }
         }
     }
+
+    /// <summary>The last failure, as the item's outcome, saying why no retry followed.</summary>
+    private static AttemptOutcome<TResult> NotRetried<TResult>(AttemptOutcome<TResult> outcome) =>
+        outcome with { Error = outcome.Error! with { Message = $"{outcome.Error.Message} (not retried: the run was stopped)" } };
 
     internal static TimeSpan Backoff(WorkPoolOptions options, int retry)
     {

@@ -181,9 +181,11 @@ internal sealed partial class WorkRun<TItem, TResult>
                 {
                     var result = await RunItemAsync(pending, worker, deadline).ConfigureAwait(false);
                     await _output.Writer.WriteAsync(result, _consumerGone.Token).ConfigureAwait(false);
-                    if (result.Error is { Kind: not WorkError.CancelledKind }
-                        && _options.MaxFailures is { } maxFailures
-                        && Interlocked.Increment(ref _failures) >= maxFailures)
+                    // A full disk stops the run as the failure limit does: every other item would fill the same disk.
+                    if (result.Error is { Kind: WorkError.DiskFullKind }
+                        || (result.Error is { Kind: not WorkError.CancelledKind }
+                            && _options.MaxFailures is { } maxFailures
+                            && Interlocked.Increment(ref _failures) >= maxFailures))
                     {
                         await _stopIntake.CancelAsync().ConfigureAwait(false);
                         await _abortItems.CancelAsync().ConfigureAwait(false);
@@ -213,7 +215,7 @@ internal sealed partial class WorkRun<TItem, TResult>
             // Waiting for a partition permit is queueing, not work: the run time starts once it is held.
             startTimestamp = _time.GetTimestamp();
             var retries = _handler.GetRetries(pending.Item) ?? _options.Retries;
-            outcome = await RetryLoop.RunAsync(state, static (s, token) => s.Run.AttemptAsync(s, token), _options, retries, state.Timeout, deadline, _abortItems.Token).ConfigureAwait(false);
+            outcome = await RetryLoop.RunAsync(state, static (s, token) => s.Run.AttemptAsync(s, token), _options, retries, state.Timeout, deadline, _abortItems.Token, _stopIntake.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_abortItems.IsCancellationRequested)
         {
@@ -258,7 +260,7 @@ internal sealed partial class WorkRun<TItem, TResult>
         }
         catch (Exception ex)
         {
-            outcome = AttemptOutcome<TResult>.Failure(WorkError.FromException(ex), isTransient: _handler.IsTransient(ex));
+            outcome = AttemptOutcome<TResult>.Failure(WorkError.FromException(ex), isTransient: _handler.IsTransient(ex) && !WorkError.IsDiskFull(ex));
         }
 
         state.LastValue = _handler.MergeAttempts(state.LastValue, outcome.Value);

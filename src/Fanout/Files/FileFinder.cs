@@ -128,6 +128,17 @@ internal static class FileFinder
                     continue;
                 }
 
+                if (entry.Name.Contains('\uFFFD', StringComparison.Ordinal) && Posix.Available && RawName(entry) is { } raw)
+                {
+                    // A name that is not UTF-8: .NET shows it with replacement characters and cannot open it; read it by its bytes.
+                    if (RawItem(entry, raw, shown, relative, match) is { } item)
+                    {
+                        yield return item;
+                    }
+
+                    continue;
+                }
+
                 var kind = FileKind.Of(entry.FullName);
                 var realPath = Path.Combine(realDirectory, entry.Name);
                 if (kind == FileKind.Kind.Symlink)
@@ -137,7 +148,24 @@ internal static class FileFinder
                         continue;
                     }
 
-                    var target = entry.ResolveLinkTarget(returnFinalTarget: true);
+                    FileSystemInfo? target = null;
+                    var loop = false;
+                    try
+                    {
+                        target = entry.ResolveLinkTarget(returnFinalTarget: true);
+                    }
+                    catch (IOException)
+                    {
+                        // Links that lead to each other (a -> b -> a): one bad path, and the walk goes on.
+                        loop = true;
+                    }
+
+                    if (loop)
+                    {
+                        yield return Failed(shown, FileReader.SymlinkLoopKind, "symbolic link loop (too many levels of links)");
+                        continue;
+                    }
+
                     if (target is null || !target.Exists)
                     {
                         yield return Failed(shown, FileReader.NotFoundKind, "broken symbolic link");
@@ -179,6 +207,24 @@ internal static class FileFinder
             }
 
             ancestors.Remove(realDirectory);
+        }
+
+        /// <summary>The bytes of an entry's name when they are not valid UTF-8 (found among its directory's names); <see langword="null"/> for a real U+FFFD.</summary>
+        private static byte[]? RawName(FileSystemInfo entry) =>
+            Posix.ListNames(Path.GetDirectoryName(entry.FullName)!).FirstOrDefault(n => !Posix.IsUtf8(n) && System.Text.Encoding.UTF8.GetString(n) == entry.Name);
+
+        /// <summary>The item for an entry whose name is not UTF-8, shown with its bad bytes as <c>\xNN</c>; <see langword="null"/> when it is not one to read.</summary>
+        private static FileReadItem? RawItem(FileSystemInfo entry, byte[] raw, string shown, string relative, Glob? match)
+        {
+            var display = shown[..^entry.Name.Length] + Posix.Show(raw);
+            byte[] path = [.. System.Text.Encoding.UTF8.GetBytes(Path.GetDirectoryName(entry.FullName) + "/"), .. raw, 0];
+            return Posix.Stat(null, path).Type switch
+            {
+                Posix.EntryType.Regular when match is null || match.IsMatch(relative) => new FileReadItem(entry.FullName, display) { RawPath = path },
+                Posix.EntryType.Directory => Failed(display, FileReader.NotRegularKind, "a directory whose name is not UTF-8: not searched"),
+                Posix.EntryType.Other when match is null || match.IsMatch(relative) => Failed(display, FileReader.NotRegularKind, "not a regular file (FIFO, socket or device)"),
+                _ => null,
+            };
         }
 
         private bool IsExcluded(string relative, string name)

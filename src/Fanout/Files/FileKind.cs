@@ -1,25 +1,11 @@
-using System.Runtime.InteropServices;
-using System.Text;
-
 namespace Fanout.Files;
 
 /// <summary>
 /// The type of a file system entry. .NET reports FIFOs, sockets and devices as ordinary empty files,
-/// and opening a FIFO to read it blocks forever, so the type is asked of the kernel with
-/// <c>statx(2)</c>, whose layout is the same on every architecture.
+/// and opening a FIFO to read it blocks forever, so the type is asked of the kernel (<see cref="Posix.Stat"/>).
 /// </summary>
-internal static partial class FileKind
+internal static class FileKind
 {
-    private const int AtCurrentDirectory = -100;
-    private const int AtSymlinkNoFollow = 0x100;
-    private const uint StatxType = 0x1;
-    private const int ModeOffset = 28;
-    private const int TypeMask = 0xF000;
-    private const int RegularType = 0x8000;
-    private const int DirectoryType = 0x4000;
-    private const int SymlinkType = 0xA000;
-    private static bool _unavailable = !OperatingSystem.IsLinux();
-
     public enum Kind
     {
         Regular,
@@ -32,29 +18,16 @@ internal static partial class FileKind
     /// <summary>The entry's own type (a symlink is reported as such, not followed).</summary>
     public static Kind Of(string path)
     {
-        if (!_unavailable)
+        if (Posix.Available)
         {
-            try
+            return Posix.Stat(null, Posix.Name(path)).Type switch
             {
-                var buffer = new byte[256];
-                var pathBytes = Encoding.UTF8.GetBytes(path + "\0");
-                if (Statx(AtCurrentDirectory, pathBytes, AtSymlinkNoFollow, StatxType, buffer) != 0)
-                {
-                    return Kind.Missing;
-                }
-
-                return (BitConverter.ToUInt16(buffer, ModeOffset) & TypeMask) switch
-                {
-                    RegularType => Kind.Regular,
-                    DirectoryType => Kind.Directory,
-                    SymlinkType => Kind.Symlink,
-                    _ => Kind.Other,
-                };
-            }
-            catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
-            {
-                _unavailable = true;
-            }
+                Posix.EntryType.Regular => Kind.Regular,
+                Posix.EntryType.Directory => Kind.Directory,
+                Posix.EntryType.Symlink => Kind.Symlink,
+                Posix.EntryType.Missing => Kind.Missing,
+                _ => Kind.Other,
+            };
         }
 
         // Without statx: what .NET can tell, taking any non-directory as a regular file.
@@ -64,7 +37,4 @@ internal static partial class FileKind
             : info.Exists ? Kind.Regular
             : Kind.Missing;
     }
-
-    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern int Statx(int directoryDescriptor, byte[] path, int flags, uint mask, byte[] buffer);
 }

@@ -9,4 +9,10 @@ public sealed record FileReadItem(string Path, string DisplayPath)
 {
     /// <summary>A problem found while finding the file (a symlink loop, a missing path); the item then fails with it.</summary>
     public WorkError? Problem { get; init; }
+
+    /// <summary>
+    /// The path as the kernel's bytes, NUL-terminated, when its name is not valid UTF-8 (a .NET string cannot hold it,
+    /// so <see cref="Path"/> could not open it); <see cref="DisplayPath"/> then shows the bad bytes as <c>\xNN</c>.
+    /// </summary>
+    internal byte[]? RawPath { get; init; }
 }

@@ -61,6 +61,20 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
         return [.. arguments.Where(a => a != InputReader.StandardInputName && !Glob.HasWildcards(a) && FileKind.Of(a) == FileKind.Kind.Missing)];
     }
 
+    /// <summary>Opens a file by its name's bytes (a name that is not UTF-8).</summary>
+    private static Microsoft.Win32.SafeHandles.SafeFileHandle OpenRaw(byte[] path, string shown)
+    {
+        var handle = Posix.OpenAt(null, path, Posix.ReadOnly | Posix.NonBlocking);
+        if (handle.IsInvalid)
+        {
+            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            handle.Dispose();
+            throw Posix.Error(errno, shown);
+        }
+
+        return handle;
+    }
+
     /// <summary>Writes the output record of one file.</summary>
     /// <param name="result">The file's result.</param>
     /// <param name="fields">Where the fields go.</param>
@@ -77,7 +91,7 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
 
         try
         {
-            return ValueTask.FromResult(AttemptOutcome<FileReadResult>.Success(Read(item.Path, cancellationToken)));
+            return ValueTask.FromResult(AttemptOutcome<FileReadResult>.Success(Read(item, cancellationToken)));
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -96,9 +110,9 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
             ValueTask.FromResult(AttemptOutcome<FileReadResult>.Failure(new WorkError(kind, message)));
     }
 
-    private FileReadResult Read(string path, CancellationToken cancellationToken)
+    private FileReadResult Read(FileReadItem item, CancellationToken cancellationToken)
     {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+        using var handle = item.RawPath is { } raw ? OpenRaw(raw, item.DisplayPath) : File.OpenHandle(item.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
         var modified = File.GetLastWriteTimeUtc(handle);
         using var hash = options.Hash switch
         {

@@ -45,7 +45,7 @@ public sealed class HttpCaller : IWorkHandler<HttpItem, HttpResult>, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
-        _client = HttpClientFactory.Create(options.MaxConnectionsPerServer, options.MaxRedirects, options.ConnectTimeout, options.PooledConnectionLifetime);
+        _client = HttpClientFactory.Create(options.MaxConnectionsPerServer, options.MaxRedirects, options.ConnectTimeout, options.PooledConnectionLifetime, options.TrustRedirects);
         if (options.SaveBodiesDirectory is { } directory)
         {
             Directory.CreateDirectory(directory);
@@ -114,33 +114,14 @@ public sealed class HttpCaller : IWorkHandler<HttpItem, HttpResult>, IDisposable
     {
         var request = new HttpRequestMessage(new HttpMethod(item.Method), item.Url);
         var body = item.Body is { } text ? Encoding.UTF8.GetBytes(text) : _options.Body;
-        string? contentType = null;
-        var contentHeaders = new List<KeyValuePair<string, string>>();
-        var overridden = new HashSet<string>(item.Headers.Select(h => h.Key), StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, value) in _options.Headers.Where(h => !overridden.Contains(h.Key)).Concat(item.Headers))
-        {
-            if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
-            {
-                contentType = value;
-            }
-            else if (!request.Headers.TryAddWithoutValidation(name, value))
-            {
-                contentHeaders.Add(new(name, value));
-            }
-        }
-
         if (body is { } bytes)
         {
-            var content = new ReadOnlyMemoryContent(bytes);
-            content.Headers.TryAddWithoutValidation("Content-Type", contentType ?? GuessContentType(bytes.Span));
-            foreach (var (name, value) in contentHeaders)
-            {
-                content.Headers.TryAddWithoutValidation(name, value);
-            }
-
-            request.Content = content;
+            // The content first, so a Content-Type among the headers replaces the guess.
+            request.Content = new ReadOnlyMemoryContent(bytes);
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", GuessContentType(bytes.Span));
         }
 
+        RedirectHandler.Apply(request, _options.Headers, item.Headers);
         return request;
     }
 

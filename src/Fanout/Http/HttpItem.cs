@@ -9,7 +9,7 @@ public sealed record HttpItem(string Method, Uri Url)
     public string? Key { get; init; }
 
     /// <summary>Headers of this request (added to, and overriding, the job's headers).</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+    public IReadOnlyList<Web.RequestHeader> Headers { get; init; } = [];
 
     /// <summary>The request body, or <see langword="null"/> for none.</summary>
     public string? Body { get; init; }

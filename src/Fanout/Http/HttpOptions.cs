@@ -21,7 +21,7 @@ public sealed record HttpOptions
 
     /// <summary>Headers sent with every request, already expanded; JSONL specs add to or override them.</summary>
     /// <value>Default none.</value>
-    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+    public IReadOnlyList<Web.RequestHeader> Headers { get; init; } = [];
 
     /// <summary>Body sent, byte for byte, with every request that has none of its own.</summary>
     /// <value>Default none.</value>
@@ -42,6 +42,10 @@ public sealed record HttpOptions
     /// <summary>Redirects followed before giving up.</summary>
     /// <value>Default <see cref="DefaultMaxRedirects"/> (10).</value>
     public int MaxRedirects { get; init; } = DefaultMaxRedirects;
+
+    /// <summary>Send secret headers (credentials, headers built from environment variables) on redirects to other origins too.</summary>
+    /// <value>Default <see langword="false"/>: they are dropped, as curl drops Authorization without --location-trusted.</value>
+    public bool TrustRedirects { get; init; }
 
     /// <summary>Largest number of connections to one server. Set it from the concurrency (or the per-host limit): the handler's own default is unlimited.</summary>
     /// <value>Default <see cref="Engine.WorkPoolOptions.DefaultConcurrency"/>.</value>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Fanout.Records;
 
@@ -10,16 +9,14 @@ namespace Fanout.Processes;
 /// </summary>
 internal static class CommandInput
 {
-    public static CommandItem Parse(InputLine line, string? template, long index)
+    public static CommandItem Parse(InputLine line, CommandTemplate? template, long index)
     {
         try
         {
             if (template is not null)
             {
-                // {} is the line shell-quoted (a name with spaces or quotes stays one argument); {#} its index from 1.
-                var command = template.Replace("{#}", (index + 1).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-                    .Replace("{}", ShellQuote(line.Text), StringComparison.Ordinal);
-                return new CommandItem(line.Text, command);
+                // {} is the line quoted for where it goes (see CommandTemplate); {#} its index from 1.
+                return new CommandItem(line.Text, template.Expand(line.Text, index));
             }
 
             if (line.Text.StartsWith('{'))
@@ -37,8 +34,6 @@ internal static class CommandInput
             throw new InputFormatException(line.Location, ex.Message);
         }
     }
-
-    internal static string ShellQuote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private static CommandItem ParseSpec(string text)
     {

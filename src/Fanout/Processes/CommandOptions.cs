@@ -29,10 +29,20 @@ public sealed record CommandOptions
 
     /// <summary>
     /// A command template run once per input line (<see cref="CommandRunner.ParseLine"/>): <c>{}</c> is the line,
-    /// shell-quoted; <c>{#}</c> its number from 1. <see langword="null"/> when each line is a command.
+    /// quoted for where it stands (bare, or inside the template's own quotes: <c>echo "{}"</c> is safe);
+    /// <c>{#}</c> its number from 1. <see langword="null"/> when each line is a command.
     /// </summary>
     /// <value>Default <see langword="null"/>.</value>
     public string? Template { get; init; }
+
+    /// <summary>
+    /// Whether each command gets a cgroup of its own where cgroup v2 can be written (<see cref="ProcessCgroup"/>), so
+    /// processes it leaves running even outside its session (<c>setsid</c>) are found, killed and counted
+    /// (<see cref="CommandResult.Survivors"/>). Costs one shell exec for a command that would run without a shell.
+    /// <c>fanout test</c> turns it on; <c>fanout run</c>, like <c>xargs</c>, leaves what a command starts alone.
+    /// </summary>
+    /// <value>Default <see langword="false"/>.</value>
+    public bool Contain { get; init; }
 
     /// <summary>The shell that runs command strings.</summary>
     /// <value>Default <c>/bin/sh</c>.</value>

@@ -19,6 +19,7 @@ internal static class CommandRecord
         fields.WriteString("stdout", value?.Stdout);
         fields.WriteString("stderr", value?.Stderr);
         fields.WriteBoolean("output_truncated", value?.OutputTruncated ?? false);
+        fields.WriteNumber("survivors", value?.Survivors);
         ResultFields.WriteEnd(result, fields);
     }
 }

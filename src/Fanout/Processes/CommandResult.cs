@@ -18,6 +18,12 @@ public sealed record CommandResult
     /// <summary>Whether output was cut to the cap.</summary>
     public bool OutputTruncated { get; init; }
 
+    /// <summary>
+    /// Processes the command left running after it ended, outside its process group (a <c>setsid</c> daemon), found in
+    /// its cgroup and killed; 0 where cgroups are not available (such processes are then not seen).
+    /// </summary>
+    public int Survivors { get; init; }
+
     /// <summary>Duration of the last run.</summary>
     public required TimeSpan Duration { get; init; }
 

@@ -11,7 +11,7 @@ namespace Fanout.Processes;
 /// worth another attempt: the pool's retries rerun it at once, and a pass on a rerun is flaky (passed with more than one
 /// attempt); the earlier runs are kept in <see cref="CommandResult.EarlierRuns"/>.
 /// </summary>
-/// <param name="options">How commands are run.</param>
+/// <param name="options">How commands are run (a template that cannot be quoted safely throws <see cref="FormatException"/> here).</param>
 /// <param name="timeProvider">The clock for durations and the kill grace; the system clock by default.</param>
 public sealed class CommandRunner(CommandOptions options, TimeProvider? timeProvider = null) : IWorkHandler<CommandItem, CommandResult>
 {
@@ -24,6 +24,7 @@ public sealed class CommandRunner(CommandOptions options, TimeProvider? timeProv
     private static readonly TimeSpan ReapLimit = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+    private readonly CommandTemplate? _template = options.Template is { } template ? CommandTemplate.Parse(template) : null;
 
     /// <inheritdoc/>
     public string GetKey(CommandItem item)
@@ -85,7 +86,7 @@ public sealed class CommandRunner(CommandOptions options, TimeProvider? timeProv
     /// <param name="index">Its position among the commands, from 0 (the template's <c>{#}</c> is this plus 1).</param>
     /// <returns>The command.</returns>
     /// <exception cref="InputFormatException">The line is not a command.</exception>
-    public CommandItem ParseLine(InputLine line, long index) => CommandInput.Parse(line, options.Template, index);
+    public CommandItem ParseLine(InputLine line, long index) => CommandInput.Parse(line, _template, index);
 
     /// <summary>Writes the output record of one command or test.</summary>
     /// <param name="result">The command's result.</param>
@@ -104,7 +105,8 @@ public sealed class CommandRunner(CommandOptions options, TimeProvider? timeProv
         var stdout = new TailBuffer(options.OutputCapBytes);
         var stderr = new TailBuffer(options.OutputCapBytes);
         var start = _time.GetTimestamp();
-        using var process = Start(item);
+        using var cgroup = options.Contain ? ProcessCgroup.TryCreate() : null;
+        using var process = Start(item, cgroup);
         var group = process.Id;
         using var pumps = new CancellationTokenSource();
         var reading = Task.WhenAll(
@@ -130,6 +132,14 @@ public sealed class CommandRunner(CommandOptions options, TimeProvider? timeProv
             await StopAsync(process, group, LeftoverGrace).ConfigureAwait(false);
         }
 
+        // What is still running now left the command's session (setsid, a daemon): only its cgroup knows of it.
+        var survivors = 0;
+        if (cgroup?.Members().Count is > 0 and var left)
+        {
+            survivors = left;
+            cgroup.Kill();
+        }
+
         await Task.WhenAny(reading, Task.Delay(PipeDrainLimit, _time, CancellationToken.None)).ConfigureAwait(false);
         await pumps.CancelAsync().ConfigureAwait(false);
 
@@ -145,15 +155,17 @@ public sealed class CommandRunner(CommandOptions options, TimeProvider? timeProv
             Stderr = stderr.Text(),
             OutputTruncated = stdout.Truncated || stderr.Truncated,
             Duration = duration,
+            Survivors = survivors,
         };
     }
 
-    private ChildProcess Start(CommandItem item)
+    private ChildProcess Start(CommandItem item, ProcessCgroup? cgroup)
     {
         var (program, arguments) = CommandLine.Parse(item.Command, options.Shell, item.Environment);
         try
         {
-            return ChildProcess.Start(program, arguments, item.Environment, item.WorkingDirectory);
+            var (start, startArguments) = cgroup?.Wrap(program, arguments, options.Shell) ?? (program, arguments);
+            return ChildProcess.Start(start, startArguments, item.Environment, item.WorkingDirectory);
         }
         catch (System.ComponentModel.Win32Exception ex) when (ex.NativeErrorCode == NotExecutable && program != options.Shell)
         {

@@ -14,6 +14,9 @@ internal static partial class ProcessGroup
     /// <summary>Sends <paramref name="signal"/> to every process in group <paramref name="groupId"/>; false if none is left.</summary>
     public static bool Signal(int groupId, int signal) => Kill(-groupId, signal) == 0;
 
+    /// <summary>Sends <paramref name="signal"/> to one process.</summary>
+    public static bool SignalProcess(int pid, int signal) => Kill(pid, signal) == 0;
+
     /// <summary>Whether the group has any member at all, zombies included (one syscall).</summary>
     public static bool Exists(int groupId) => Kill(-groupId, 0) == 0;
 

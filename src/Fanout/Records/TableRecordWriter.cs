@@ -94,7 +94,8 @@ internal sealed class TableRecordWriter(Stream output, bool leaveOpen) : TextRec
 
     private static string Cell(string? value)
     {
-        var cell = (value ?? string.Empty).ReplaceLineEndings(" ");
+        // For a person at a terminal: a server's or a file's control characters are shown escaped, never obeyed.
+        var cell = Terminal.Escape((value ?? string.Empty).ReplaceLineEndings(" "));
         return cell.Length > MaxCellWidth ? string.Concat(cell.AsSpan(0, MaxCellWidth - 1), "…") : cell;
     }
 }

@@ -11,9 +11,9 @@ public static class HeaderSpec
     /// <summary>Parses one <c>Name: value</c> header, expanding environment variables in the value.</summary>
     /// <param name="text">The header text.</param>
     /// <param name="environment">Looks up a variable; <see langword="null"/> when unset.</param>
-    /// <returns>The header name and expanded value.</returns>
-    /// <exception cref="FormatException">Not of the form <c>Name: value</c>, or a variable is unset.</exception>
-    public static KeyValuePair<string, string> Parse(string text, Func<string, string?> environment)
+    /// <returns>The header, its value expanded; secret when a variable went into it or it is a credential by name.</returns>
+    /// <exception cref="FormatException">Not of the form <c>Name: value</c>, a variable is unset, or the value (expanded) holds CR, LF or NUL.</exception>
+    public static RequestHeader Parse(string text, Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(text);
         var colon = text.IndexOf(':', StringComparison.Ordinal);
@@ -23,7 +23,16 @@ public static class HeaderSpec
             throw new FormatException($"'{Truncate(text)}' is not a header: expected 'Name: value'");
         }
 
-        return new(name, ExpandEnvironment(text[(colon + 1)..].Trim(), environment));
+        var raw = text[(colon + 1)..].Trim();
+        var value = ExpandEnvironment(raw, environment);
+
+        // A line break would end the header and start another (or a second request: smuggling); NUL cuts it short.
+        if (value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+        {
+            throw new FormatException($"header {name}: its value{(value != raw ? ", with the environment variables in it," : string.Empty)} contains a line break (CR or LF) or NUL, which would split the request");
+        }
+
+        return new RequestHeader(name, value, Secret: value != raw || RequestHeader.IsCredential(name));
     }
 
     /// <summary>Replaces <c>$NAME</c> and <c>${NAME}</c> with environment values; <c>$$</c> is a literal <c>$</c>.</summary>
@@ -99,9 +108,9 @@ public static class HeaderSpec
     /// <param name="environment">Looks up a variable; <see langword="null"/> when unset.</param>
     /// <returns>The headers; none when the field is missing or null.</returns>
     /// <exception cref="FormatException">The field is not an object of strings, or a variable is unset.</exception>
-    public static IReadOnlyList<KeyValuePair<string, string>> FromJson(System.Text.Json.JsonElement spec, Func<string, string?> environment)
+    public static IReadOnlyList<RequestHeader> FromJson(System.Text.Json.JsonElement spec, Func<string, string?> environment)
     {
-        var headers = new List<KeyValuePair<string, string>>();
+        var headers = new List<RequestHeader>();
         if (!spec.TryGetProperty("headers", out var headerObject) || headerObject.ValueKind == System.Text.Json.JsonValueKind.Null)
         {
             return headers;

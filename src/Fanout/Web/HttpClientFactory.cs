@@ -18,7 +18,8 @@ internal static class HttpClientFactory
     /// <param name="maxRedirects">Redirects followed; 0 for none.</param>
     /// <param name="connectTimeout">Time to open a connection.</param>
     /// <param name="pooledConnectionLifetime">Lifetime of a pooled connection.</param>
-    public static HttpClient Create(int maxConnectionsPerServer, int maxRedirects, TimeSpan? connectTimeout = null, TimeSpan? pooledConnectionLifetime = null)
+    /// <param name="trustRedirects">Send secret headers to other origins on redirects (see <see cref="RedirectHandler"/>).</param>
+    public static HttpClient Create(int maxConnectionsPerServer, int maxRedirects, TimeSpan? connectTimeout = null, TimeSpan? pooledConnectionLifetime = null, bool trustRedirects = false)
     {
         var handler = new SocketsHttpHandler
         {
@@ -28,13 +29,13 @@ internal static class HttpClientFactory
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             ConnectTimeout = connectTimeout ?? DefaultConnectTimeout,
             AutomaticDecompression = DecompressionMethods.All,
-            AllowAutoRedirect = maxRedirects > 0,
-            MaxAutomaticRedirections = Math.Max(1, maxRedirects),
+            // Redirects are followed by RedirectHandler, which decides what may go to another origin.
+            AllowAutoRedirect = false,
             EnableMultipleHttp2Connections = true,
             UseCookies = false,
         };
 
-        return new HttpClient(handler, disposeHandler: true)
+        return new HttpClient(new RedirectHandler(handler, maxRedirects, trustRedirects), disposeHandler: true)
         {
             // The pool's per-attempt timeout covers connect, headers and the whole body; HttpClient's own
             // stops counting once headers arrive (ResponseHeadersRead), so it would leave bodies unbounded.

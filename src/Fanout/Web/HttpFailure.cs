@@ -23,9 +23,17 @@ internal static class HttpFailure
         return AttemptOutcome<T>.Failure(error, value, IsRetryableStatus(status), RetryAfter(response, time));
     }
 
-    /// <summary>A network failure (before or during the body) as a failed attempt worth another.</summary>
+    /// <summary>Error kind of a chain of redirects longer than the limit (a loop, usually).</summary>
+    public const string TooManyRedirectsKind = "too_many_redirects";
+
+    /// <summary>
+    /// A network failure (before or during the body) as a failed attempt worth another; too many redirects is a failure
+    /// of its own kind, not worth another (the server would send the same chain).
+    /// </summary>
     public static AttemptOutcome<T> Network<T>(Exception exception, T? value = default, string? stage = null) =>
-        AttemptOutcome<T>.Failure(new WorkError(NetworkKind, stage is null ? Describe(exception) : $"{stage}: {Describe(exception)}"), value, isTransient: true);
+        exception is HttpRequestException { HttpRequestError: HttpRequestError.ConfigurationLimitExceeded }
+            ? AttemptOutcome<T>.Failure(new WorkError(TooManyRedirectsKind, exception.Message), value)
+            : AttemptOutcome<T>.Failure(new WorkError(NetworkKind, stage is null ? Describe(exception) : $"{stage}: {Describe(exception)}"), value, isTransient: true);
 
     /// <summary>The delay a response asks for (Retry-After, as seconds or a date), or <see langword="null"/>.</summary>
     public static TimeSpan? RetryAfter(HttpResponseMessage response, TimeProvider time)

@@ -577,7 +577,7 @@ public sealed partial class Issue14Tests(TestServer server) : IClassFixture<Test
 
         using var process = FanoutCli.Start(temp.Path, ["download", "files.txt", "--dir", "d", "--stats", "stats.json", "-o", "r.jsonl", "--retries", "0"]);
         var stderr = process.StandardError.ReadToEndAsync();
-        await Eventually.TrueAsync(() => File.Exists(temp.File("d/stalled.bin.part")), "the part file", TimeSpan.FromSeconds(20));
+        await Eventually.TrueAsync(() => Directory.Exists(temp.File("d/.fanout/downloads/parts")) && Directory.GetFiles(temp.File("d/.fanout/downloads/parts"), "*.part").Length == 1, "the part file", TimeSpan.FromSeconds(20));
 
         // The 100 bytes follow the headers at once; they may sit in the file's buffer, but they have been received.
         await Task.Delay(TimeSpan.FromMilliseconds(500));

@@ -52,7 +52,7 @@ public sealed class CsvParserTests
         Assert.Equal(
         [
             "4 id=Integer:1, name=Text:ann, zip=Text:00501, score=Real:2.5, ok=Boolean:true, empty=Null:null, big=Real:1000",
-            "5 id=Integer:-7, name=Text:Doe, Jane, zip=Integer:0, score=Real:-0.5, ok=Boolean:false, empty=Null:null, big=Real:1.2345678901234567E+19",
+            "5 id=Integer:-7, name=Text:Doe, Jane, zip=Integer:0, score=Real:-0.5, ok=Boolean:false, empty=Null:null, big=Text:12345678901234567890",
         ], Enumerable.Range(0, block.Count).Select(i => Describe(block[i])));
     }
 

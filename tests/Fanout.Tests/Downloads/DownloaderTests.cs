@@ -32,7 +32,22 @@ public sealed class DownloaderTests(TestServer server) : IClassFixture<TestServe
 
     private DownloadItem Item(string path, string? name = null) => new(new Uri(server.Url(path))) { Name = name };
 
-    private string[] FilesOnDisk() => [.. Directory.GetFiles(_temp.Path, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(_temp.Path, f)).Order(StringComparer.Ordinal)];
+    /// <summary>The downloads on disk (fanout's own .fanout directory left out).</summary>
+    private string[] FilesOnDisk() => [.. AllFiles().Where(f => !f.StartsWith(".fanout/", StringComparison.Ordinal))];
+
+    /// <summary>The part files fanout keeps.</summary>
+    private string[] Parts() => [.. AllFiles().Where(f => f.StartsWith(DownloadState.Home + "/parts/", StringComparison.Ordinal) && f.EndsWith(".part", StringComparison.Ordinal))];
+
+    private string[] AllFiles() => [.. Directory.GetFiles(_temp.Path, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(_temp.Path, f)).Order(StringComparer.Ordinal)];
+
+    /// <summary>A part as an earlier run of <paramref name="url"/> would have left it.</summary>
+    private void PlantPart(string name, string url, byte[] bytes, string? etag = null, long? length = null)
+    {
+        using var directory = new Fanout.Files.ContainedDirectory(_temp.Path);
+        new DownloadState(directory).WritePart(name, new DownloadState.Origin(url, length, etag, null));
+        using var part = directory.OpenWrite(DownloadState.PartPath(name), append: false);
+        part.Write(bytes);
+    }
 
     [Fact]
     public async Task Download_writes_files_named_from_url_or_input_with_sha256()
@@ -133,13 +148,13 @@ public sealed class DownloaderTests(TestServer server) : IClassFixture<TestServe
         Assert.Matches(@"^bytes=\d+-$", server.Ranges.Last());
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(TestServer.Content(Size))), result.Value.Sha256);
         Assert.Equal(TestServer.Content(Size), File.ReadAllBytes(_temp.File("big.bin")));
-        Assert.False(File.Exists(_temp.File("big.bin.part")));
+        Assert.Empty(Parts());
     }
 
     [Fact]
     public async Task Download_partial_file_on_a_server_without_range_restarts_cleanly()
     {
-        File.WriteAllBytes(_temp.File("n.bin.part"), [9, 9, 9, 9, 9]);
+        PlantPart("n.bin", server.Url("/norange/5000"), [9, 9, 9, 9, 9]);
 
         var result = Assert.Single(await RunAsync([Item("/norange/5000", "n.bin")]));
 

@@ -29,7 +29,7 @@ public sealed class HttpInputTests
         Assert.Equal("POST", item.Method);
         Assert.Equal("job-1", item.Key);
         Assert.Equal("{\"a\":[1]}", item.Body);
-        Assert.Equal(new KeyValuePair<string, string>("Authorization", "Bearer s3cret"), Assert.Single(item.Headers));
+        Assert.Equal(new Fanout.Web.RequestHeader("Authorization", "Bearer s3cret", Secret: true), Assert.Single(item.Headers));
     }
 
     [Theory]

@@ -253,7 +253,8 @@ internal static class CsvParser
                 return Cell.FromInteger(l);
             }
 
-            if (!leadingZero && double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d))
+            // An integer beyond 64 bits is not a number here (a double would round it): it stays text, exactly.
+            if (!leadingZero && text.IndexOfAny(".eE") >= 0 && double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d))
             {
                 return Cell.FromReal(d);
             }

@@ -174,9 +174,12 @@ internal static class FlatJsonParser
 
         var text = bytes.AsSpan(at, i - at);
         next = i;
-        if (integer && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+        if (integer)
         {
-            value = Cell.FromInteger(l, bytes, at, i - at);
+            // An integer beyond 64 bits stays its digits (text): a double would round it, silently.
+            value = long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)
+                ? Cell.FromInteger(l, bytes, at, i - at)
+                : Cell.FromText(bytes, at, i - at);
             return true;
         }
 

@@ -83,7 +83,9 @@ internal static class RecordParser
                 {
                     JsonTokenType.Number => reader.TryGetInt64(out var l)
                         ? Cell.FromInteger(l, bytes, at, reader.ValueSpan.Length)
-                        : Cell.FromReal(reader.GetDouble(), bytes, at, reader.ValueSpan.Length),
+                        : reader.ValueSpan.IndexOfAny(".eE"u8) < 0
+                            ? Cell.FromText(bytes, at, reader.ValueSpan.Length) // an integer beyond 64 bits: its digits, never a rounded double
+                            : Cell.FromReal(reader.GetDouble(), bytes, at, reader.ValueSpan.Length),
                     JsonTokenType.String when reader.ValueIsEscaped => Unescaped(builder, ref reader),
                     // The value follows its opening quote.
                     JsonTokenType.String => Cell.FromText(bytes, at + 1, reader.ValueSpan.Length),

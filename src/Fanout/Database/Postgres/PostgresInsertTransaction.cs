@@ -118,12 +118,13 @@ internal sealed class PostgresInsertTransaction : IInsertTransaction
 
     /// <summary>The rows go into the COPY; the server checks them only when it ends, at the commit.</summary>
     /// <inheritdoc/>
-    public ValueTask WriteAsync(CellRows rows, Action<RowRejection> rejected, CancellationToken cancellationToken)
+    public ValueTask<int> WriteAsync(CellRows rows, Action<RowRejection> rejected, Func<bool>? stopAfterRejection, CancellationToken cancellationToken)
     {
+        // PostgreSQL refuses rows only when the COPY ends (at the commit): every row is written.
         var encoder = _encoder ?? throw new InvalidOperationException("the transaction has ended");
         encoder.Write(rows, _rows, cancellationToken);
         _rows += rows.Count;
-        return ValueTask.CompletedTask;
+        return ValueTask.FromResult(rows.Count);
     }
 
     /// <inheritdoc/>

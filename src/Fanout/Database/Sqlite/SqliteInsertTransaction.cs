@@ -66,7 +66,7 @@ internal sealed class SqliteInsertTransaction : IInsertTransaction
     /// on, so a load of rows whose keys all exist costs one failed statement a row, not a transaction split in halves.
     /// </summary>
     /// <inheritdoc/>
-    public ValueTask WriteAsync(CellRows rows, Action<RowRejection> rejected, CancellationToken cancellationToken)
+    public ValueTask<int> WriteAsync(CellRows rows, Action<RowRejection> rejected, Func<bool>? stopAfterRejection, CancellationToken cancellationToken)
     {
         for (var r = 0; r < rows.Count; r++)
         {
@@ -80,6 +80,10 @@ internal sealed class SqliteInsertTransaction : IInsertTransaction
             if (changes < 0)
             {
                 rejected(new RowRejection(r, RejectKind(raw.sqlite3_extended_errcode(_db)), raw.sqlite3_errmsg(_db).utf8_to_string()));
+                if (stopAfterRejection?.Invoke() == true)
+                {
+                    return ValueTask.FromResult(r + 1);
+                }
             }
             else if (changes > 0)
             {
@@ -90,6 +94,11 @@ internal sealed class SqliteInsertTransaction : IInsertTransaction
                 if (Execute(_update, row) < 0)
                 {
                     rejected(new RowRejection(r, RejectKind(raw.sqlite3_extended_errcode(_db)), raw.sqlite3_errmsg(_db).utf8_to_string()));
+                    if (stopAfterRejection?.Invoke() == true)
+                    {
+                        return ValueTask.FromResult(r + 1);
+                    }
+
                     continue;
                 }
 
@@ -101,7 +110,7 @@ internal sealed class SqliteInsertTransaction : IInsertTransaction
             }
         }
 
-        return ValueTask.CompletedTask;
+        return ValueTask.FromResult(rows.Count);
     }
 
     /// <inheritdoc/>

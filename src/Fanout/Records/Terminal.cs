@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 
-namespace Fanout.Cli.Console;
+namespace Fanout.Records;
 
 /// <summary>Text from input, servers and files made safe to print on a terminal.</summary>
-internal static class Terminal
+public static class Terminal
 {
     /// <summary>
     /// Control characters (ESC, NUL, C1 controls, line breaks in a one-line message) and the characters that reorder
