@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using Fanout.Engine;
 using Fanout.Records;
@@ -18,12 +19,13 @@ internal sealed class CommonOptions
         _words = words;
         Concurrency = new("--concurrency", "-j")
         {
-            Description = words.ConcurrencyHelp ?? $"How many {words.Noun} run at once",
-            HelpName = "N",
+            Description = (words.ConcurrencyHelp ?? $"How many {words.Noun} run at once")
+                + $"; 'auto' finds it while the run goes (per host for web jobs), 'auto:MAX' caps it [auto: {AutoConcurrency.DefaultMax}]",
+            HelpName = "N|auto",
         };
         if (words.Concurrency is { } concurrency)
         {
-            Concurrency.DefaultValueFactory = _ => concurrency;
+            Concurrency.DefaultValueFactory = _ => concurrency.ToString(CultureInfo.InvariantCulture);
         }
 
         Retries = new("--retries")
@@ -64,7 +66,7 @@ internal sealed class CommonOptions
         Quiet = new("--quiet", "-q") { Description = "No progress and no summary on stderr (bad input lines and errors are still reported)" };
     }
 
-    public Option<int?> Concurrency { get; }
+    public Option<string?> Concurrency { get; }
 
     public Option<int> Retries { get; }
 
@@ -101,15 +103,38 @@ internal sealed class CommonOptions
         }
     }
 
+    /// <summary><c>-j</c>: a number of items at once, or <c>auto</c> / <c>auto:MAX</c> for an adaptive limit.</summary>
+    internal static (int? Fixed, AutoConcurrency? Auto) ParseConcurrency(string? text)
+    {
+        if (text is null)
+        {
+            return (null, null);
+        }
+
+        if (text == "auto" || text.StartsWith("auto:", StringComparison.Ordinal))
+        {
+            var max = AutoConcurrency.DefaultMax;
+            if (text.Length > 4 && (!int.TryParse(text.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out max) || max < 1 || max > 100_000))
+            {
+                throw new UsageException($"--concurrency: 'auto:MAX' needs MAX between 1 and 100000 (got '{text}')");
+            }
+
+            return (null, new AutoConcurrency(max));
+        }
+
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var fixedCount) || fixedCount < 1)
+        {
+            throw new UsageException($"--concurrency: must be a number of at least 1, 'auto' or 'auto:MAX' (got '{text}')");
+        }
+
+        return (fixedCount, null);
+    }
+
     /// <summary>Validates the raw values; a bad one is a <see cref="UsageException"/> naming the option.</summary>
     public CommonSettings Validate(ParseResult parse)
     {
-        var explicitConcurrency = parse.GetValue(Concurrency);
+        var (explicitConcurrency, auto) = ParseConcurrency(parse.GetValue(Concurrency));
         var concurrency = explicitConcurrency ?? 1;
-        if (concurrency < 1)
-        {
-            throw new UsageException($"--concurrency: must be at least 1 (got {concurrency})");
-        }
 
         var retries = parse.GetValue(Retries);
         if (retries < 0)
@@ -168,6 +193,7 @@ internal sealed class CommonOptions
             Pool = new WorkPoolOptions
             {
                 Concurrency = concurrency,
+                Auto = auto,
                 Retries = retries,
                 AttemptTimeout = timeout,
                 RatePerSecond = parse.GetValue(Rate) is { } rateText ? ValueParsers.Rate(rateText, "--rate") : null,

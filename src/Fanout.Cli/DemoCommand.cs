@@ -28,6 +28,8 @@ internal static class DemoCommand
     private const int Tests = 16;
     private const double TestSeconds = 0.2;
     private const int TestConcurrency = 8;
+    private const int AutoCapacity = 16;
+    private const int AutoRequests = 800;
     private const int InsertRows = 20_000;
     private const int ReadFiles = 64;
     private const int ReadFileBytes = 2 << 20;
@@ -117,7 +119,8 @@ internal static class DemoCommand
         }
 
         console.Write(table);
-        var failed = rows.Sum(r => r.Sequential.Failed + r.Concurrent.Failed);
+        var (_, autoStats) = await AutoLineAsync(server.BaseUrl, console, cancellationToken);
+        var failed = rows.Sum(r => r.Sequential.Failed + r.Concurrent.Failed) + autoStats.Failed;
         if (failed > 0)
         {
             console.MarkupLine($"[red]{failed} demo items failed[/]: the comparison above is not trustworthy.");
@@ -127,6 +130,31 @@ internal static class DemoCommand
         console.WriteLine();
         console.WriteLine("Try it on your own work: fanout http --help");
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// How many workers? <c>-j auto</c> against a server that serves <see cref="AutoCapacity"/> requests at once
+    /// (20 ms each, queueing more, refusing beyond three times that): where the limit settled, and what it cost.
+    /// </summary>
+    private static async Task<(AutoConcurrency Auto, WorkStats Stats)> AutoLineAsync(Uri baseUrl, IAnsiConsole console, CancellationToken cancellationToken)
+    {
+        var requests = Enumerable.Range(1, AutoRequests)
+            .Select(i => new HttpItem("GET", new Uri(baseUrl, string.Create(CultureInfo.InvariantCulture, $"/capacity/{AutoCapacity}?ms=20&id={i}"))))
+            .ToList();
+        using var caller = new HttpCaller(new HttpOptions { BodyMode = HttpBodyMode.None });
+        var auto = new AutoConcurrency();
+        var stats = new WorkStats();
+        var options = new WorkPoolOptions { Auto = auto, Retries = 3, AttemptTimeout = TimeSpan.FromSeconds(10), AbortToken = cancellationToken };
+        await foreach (var result in WorkPool.RunAsync(requests, caller, options, cancellationToken))
+        {
+            stats.Add(result);
+        }
+
+        stats.Complete();
+        var limit = auto.Snapshot().Single();
+        console.WriteLine();
+        console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[bold]-j auto[/] (how many workers?): {AutoRequests} calls to a server that serves {AutoCapacity} at once: the limit went {limit.Lowest}..{limit.Highest} and settled at [bold green]{limit.Limit}[/], {stats.Throughput:0}/s ({AutoCapacity / 0.020:0}/s is the server's best), {stats.Attempts - stats.Completed} retried"));
+        return (auto, stats);
     }
 
     private static async Task<DemoRow> HttpRowAsync(Uri baseUrl, IAnsiConsole console, CancellationToken cancellationToken)

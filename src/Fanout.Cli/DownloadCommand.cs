@@ -99,7 +99,7 @@ internal static class DownloadCommand
                 MaxSize = parse.GetValue(maxSize) is { } size ? ValueParsers.Size(size, "--max-size") : null,
                 LimitRate = parse.GetValue(limitRate) is { } rate && ValueParsers.Size(rate, "--limit-rate") is > 0 and var bytesPerSecond ? bytesPerSecond : null,
                 StallTimeout = ValueParsers.Duration(parse.GetValue(stallTimeout)!, "--stall-timeout"),
-                MaxConnectionsPerServer = Math.Min(settings.Pool.Concurrency, perHostLimit),
+                MaxConnectionsPerServer = Math.Min(settings.Pool.Workers, perHostLimit),
             };
             settings = settings with { Pool = settings.Pool with { PerPartitionConcurrency = perHostLimit } };
             var failedPath = ValueParsers.OutputFile(parse.GetValue(failed), "--failed");

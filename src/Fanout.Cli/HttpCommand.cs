@@ -105,7 +105,7 @@ internal static class HttpCommand
                 BodyMode = Enum.Parse<HttpBodyMode>(parse.GetValue(body)!, ignoreCase: true),
                 SaveBodiesDirectory = parse.GetValue(saveBodies),
                 MaxRedirects = redirects,
-                MaxConnectionsPerServer = Math.Min(settings.Pool.Concurrency, perHostLimit ?? int.MaxValue),
+                MaxConnectionsPerServer = Math.Min(settings.Pool.Workers, perHostLimit ?? int.MaxValue),
             };
             settings = settings with { Pool = settings.Pool with { PerPartitionConcurrency = perHostLimit } };
 

@@ -33,6 +33,10 @@ internal static class JobRunner
             ? "plain" // Records streaming to the same terminal would tear a bar; a table is held to the end instead.
             : settings.Progress;
         await using var progress = ProgressDisplay.Create(progressMode, job.Name, job.Noun, stats);
+        if (settings.Pool.Auto is { } autoLimit)
+        {
+            progress.Limit = () => autoLimit.CurrentTotal;
+        }
         progress.Extra = job.Status;
         progress.Line = job.ProgressLine;
         progress.Total = job.Total;
@@ -108,11 +112,16 @@ internal static class JobRunner
 
             job.Completed?.Invoke(stats);
             var sections = job.Sections?.Invoke(stats) ?? [];
+            if (pool.Auto is { } auto)
+            {
+                sections = [.. sections, new AutoLimitSection(auto.Snapshot())];
+            }
+
             // One item, or a rate that paces the items, makes "speedup over sequential" a figure of nothing.
-            var showSpeedup = job.ShowSpeedup && pool.RatePerSecond is null && stats.Completed > 1 && pool.Concurrency > 1;
+            var showSpeedup = job.ShowSpeedup && pool.RatePerSecond is null && stats.Completed > 1 && (pool.Auto is not null || pool.Concurrency > 1);
             if (!settings.Quiet)
             {
-                SummaryPrinter.Print(System.Console.Error, job.Headline?.Invoke(stats, interruption.Interrupted) ?? SummaryPrinter.Headline(job.Noun, pool.Concurrency, stats, interruption.Interrupted), stats, sections, showSpeedup, job.ShowLatency);
+                SummaryPrinter.Print(System.Console.Error, job.Headline?.Invoke(stats, interruption.Interrupted) ?? SummaryPrinter.Headline(job.Noun, SummaryPrinter.ConcurrencyLabel(pool), stats, interruption.Interrupted), stats, sections, showSpeedup, job.ShowLatency);
                 if (stats.NotStarted > 0 && !source.Exhausted && job.Total is null)
                 {
                     System.Console.Error.WriteLine("  (the run stopped before the end of the input; the rest was not read)");
@@ -131,7 +140,7 @@ internal static class JobRunner
 
             if (settings.StatsPath is { } statsPath)
             {
-                await SummaryPrinter.WriteJsonAsync(statsPath, job.Name, pool.Concurrency, stats, sections, interruption.Interrupted, showSpeedup, job.ShowLatency, CancellationToken.None);
+                await SummaryPrinter.WriteJsonAsync(statsPath, job.Name, pool.Auto?.CurrentTotal ?? pool.Concurrency, stats, sections, interruption.Interrupted, showSpeedup, job.ShowLatency, CancellationToken.None);
             }
 
             return interruption.Interrupted ? ExitCodes.Interrupted

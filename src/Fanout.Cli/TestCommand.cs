@@ -179,7 +179,7 @@ internal static class TestCommand
             }
 
             var onlyFailed = tests && parse.GetValue(rerunFailed);
-            var planned = TestPlan.Plan(items, durations, shard, settings.Pool.Concurrency, onlyFailed);
+            var planned = TestPlan.Plan(items, durations, shard, settings.Pool.Auto is null ? settings.Pool.Concurrency : 1, onlyFailed);
             if (onlyFailed && planned.Count == 0 && items.Count > 0)
             {
                 System.Console.Error.WriteLine($"fanout: nothing failed last time (per {durationsFile})");
@@ -209,7 +209,7 @@ internal static class TestCommand
                 Observe = results.Add,
                 Describe = tests ? result => TestReport.Block(result, showPasses) : null,
                 Passthrough = tests ? null : result => TestReport.Pass(result, tagged),
-                Headline = tests ? (stats, interrupted) => TestReport.Headline(results, stats, settings.Pool.Concurrency, interrupted) : null,
+                Headline = tests ? (stats, interrupted) => TestReport.Headline(results, stats, SummaryPrinter.ConcurrencyLabel(settings.Pool), interrupted) : null,
                 Epilogue = tests ? (stats, _) => TestReport.Counts(results, stats) : null,
                 Sections = tests ? stats => [TestReport.Section(results, stats)] : null,
                 Completed = stats => wall = stats.WallTime,

@@ -28,6 +28,9 @@ internal abstract class ProgressDisplay : IAsyncDisposable
     /// <summary>The status line of a job that counts something else than items; replaces the usual one.</summary>
     public Func<WorkStats, string>? Line { get; set; }
 
+    /// <summary>The adaptive concurrency limit now (<c>-j auto</c>), shown on the status line.</summary>
+    public Func<int>? Limit { get; set; }
+
     /// <summary>The number of items expected, when known (set later, once counted).</summary>
     public long? Total { get; set; }
 
@@ -56,7 +59,7 @@ internal abstract class ProgressDisplay : IAsyncDisposable
         var completed = Stats.Completed;
         var total = Total is { } t ? string.Create(c, $"/{t}") : string.Empty;
         var failed = Stats.Failed + Stats.Cancelled + Stats.InvalidInputs;
-        var extra = Extra is null ? string.Empty : ", " + Extra();
+        var extra = (Extra is null ? string.Empty : ", " + Extra()) + (Limit is null ? string.Empty : string.Create(c, $", -j auto {Limit()}"));
         var full = string.Create(c, $"{Job}: {completed}{total} {Noun} done, {Stats.Succeeded} ok, {failed} failed, {Stats.Throughput:0.#}/s{extra}, {Stats.WallTime.TotalSeconds:0.0} s");
         return full.Length <= width ? full : Fit(string.Create(c, $"{completed}{total} done, {failed} failed, {Stats.Throughput:0.#}/s{extra}"), width);
     }

@@ -22,7 +22,11 @@ internal static class SummaryPrinter
     private static readonly (string Label, string JsonName, double Quantile)[] Percentiles = [("p50", "p50", 0.5), ("p90", "p90", 0.9), ("p99", "p99", 0.99), ("p99.9", "p99_9", 0.999)];
 
     /// <summary>The summary's first lines for a job whose items are what it counts: how many, how fast, with what outcome.</summary>
-    public static IEnumerable<string> Headline(string noun, int concurrency, WorkStats stats, bool interrupted)
+    /// <summary>How the summary names the concurrency: the number, or <c>auto</c> with the limit it settled at.</summary>
+    public static string ConcurrencyLabel(WorkPoolOptions pool) =>
+        pool.Auto is { } auto ? string.Create(CultureInfo.InvariantCulture, $"auto (settled at {auto.CurrentTotal})") : pool.Concurrency.ToString(CultureInfo.InvariantCulture);
+
+    public static IEnumerable<string> Headline(string noun, string concurrency, WorkStats stats, bool interrupted)
     {
         var c = CultureInfo.InvariantCulture;
         yield return string.Create(c, $"Summary{(interrupted ? " (interrupted)" : string.Empty)}: {stats.Completed} {noun} in {Format(stats.WallTime)}, {stats.Throughput:0.##}/s at -j {concurrency}");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Fanout.Engine;
 using Fanout.Records;
 
 namespace Fanout.Cli.Console;
@@ -116,6 +117,51 @@ internal sealed record EntriesSection(string Title, string JsonName, IReadOnlyLi
                 }
             }
 
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+}
+
+/// <summary>
+/// <c>-j auto</c>: where each limit (per host, or the run's one) went and settled; in <c>--stats</c> with its history
+/// (milliseconds since the start, limit), the figures a report draws.
+/// </summary>
+internal sealed record AutoLimitSection(IReadOnlyList<AutoConcurrency.AutoLimitState> Limits) : SummarySection("Concurrency (-j auto)", "auto_concurrency")
+{
+    public override IReadOnlyList<string> Lines()
+    {
+        if (Limits.Count == 0)
+        {
+            return [];
+        }
+
+        var names = Limits.Select(l => l.Partition.Length == 0 ? "limit" : Terminal.Escape(l.Partition)).ToList();
+        var width = names.Max(n => n.Length);
+        return [.. Limits.Select((l, i) => string.Create(CultureInfo.InvariantCulture, $"  {names[i].PadRight(width)}  {l.Lowest}..{l.Highest}, settled at {l.Limit} ({l.History.Count} changes)"))];
+    }
+
+    public override void WriteJson(Utf8JsonWriter json)
+    {
+        json.WriteStartArray();
+        foreach (var limit in Limits)
+        {
+            json.WriteStartObject();
+            json.WriteString("partition", limit.Partition);
+            json.WriteNumber("limit", limit.Limit);
+            json.WriteNumber("lowest", limit.Lowest);
+            json.WriteNumber("highest", limit.Highest);
+            json.WriteStartArray("history");
+            foreach (var (at, value) in limit.History)
+            {
+                json.WriteStartArray();
+                json.WriteNumberValue(Math.Round(at.TotalMilliseconds, 1));
+                json.WriteNumberValue(value);
+                json.WriteEndArray();
+            }
+
+            json.WriteEndArray();
             json.WriteEndObject();
         }
 

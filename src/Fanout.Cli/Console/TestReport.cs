@@ -67,7 +67,7 @@ internal static class TestReport
     }
 
     /// <summary>The summary's first lines: how many tests, how long, and the slowest.</summary>
-    public static IEnumerable<string> Headline(List<WorkResult<CommandItem, CommandResult>> results, WorkStats stats, int concurrency, bool interrupted)
+    public static IEnumerable<string> Headline(List<WorkResult<CommandItem, CommandResult>> results, WorkStats stats, string concurrency, bool interrupted)
     {
         var c = CultureInfo.InvariantCulture;
         var sum = TimeSpan.FromTicks(results.Sum(r => (r.Value?.Duration ?? r.RunTime).Ticks));

@@ -29,6 +29,30 @@ internal static class DemoServer
             return Results.Json(new DelayAnswer(true, ms, context.Request.Path.Value, context.Request.QueryString.Value), DemoJson.Default.DelayAnswer);
         });
 
+        // GET /capacity/{c}?ms=20&drop_after=N&drop_to=C2: a server that serves c requests at once (ms each), queues
+        // more, and answers 503 beyond 3c in flight; its capacity drops to C2 after N requests.
+        var servers = new ConcurrentDictionary<string, SimulatedServer>(StringComparer.Ordinal);
+        app.MapGet("/capacity/{c:int}", async (int c, int? ms, int? drop_after, int? drop_to, HttpContext context) =>
+        {
+            var server = servers.GetOrAdd(SimulatedServer.Key(c, drop_after, drop_to), _ => new SimulatedServer(Math.Max(1, c), drop_after, Math.Max(1, drop_to ?? c)));
+            return await server.ServeAsync(TimeSpan.FromMilliseconds(Math.Clamp(ms ?? 20, 0, 60_000)), context.RequestAborted)
+                ? Results.Json(new StatusAnswer(200), DemoJson.Default.StatusAnswer)
+                : Results.Json(new StatusAnswer(503), DemoJson.Default.StatusAnswer, statusCode: 503);
+        });
+
+        // GET /rate/{r}: at most r requests a second (a token bucket holding one second's worth); above it 429 with Retry-After: 1.
+        var limits = new ConcurrentDictionary<int, SimulatedRateLimit>();
+        app.MapGet("/rate/{r:int}", (int r, HttpContext context) =>
+        {
+            if (limits.GetOrAdd(Math.Max(1, r), rate => new SimulatedRateLimit(rate, TimeProvider.System)).TryTake())
+            {
+                return Results.Json(new StatusAnswer(200), DemoJson.Default.StatusAnswer);
+            }
+
+            context.Response.Headers.RetryAfter = "1";
+            return Results.Json(new StatusAnswer(429), DemoJson.Default.StatusAnswer, statusCode: 429);
+        });
+
         // GET /status/{code}: answers with that status.
         app.MapGet("/status/{code:int}", (int code) => Results.Json(new StatusAnswer(code), DemoJson.Default.StatusAnswer, statusCode: code));
 

@@ -22,6 +22,16 @@ public sealed record WorkPoolOptions
     /// <value>Default <see cref="DefaultConcurrency"/> (16).</value>
     public int Concurrency { get; init; } = DefaultConcurrency;
 
+    /// <summary>
+    /// Adaptive concurrency (<c>-j auto</c>): when set, <see cref="Concurrency"/> is ignored, the pool runs
+    /// <see cref="AutoConcurrency.Max"/> workers and each item waits for a permit of its partition's adaptive limit.
+    /// </summary>
+    /// <value>Default <see langword="null"/> (a fixed <see cref="Concurrency"/>).</value>
+    public AutoConcurrency? Auto { get; init; }
+
+    /// <summary>The number of workers: <see cref="AutoConcurrency.Max"/> with <see cref="Auto"/>, else <see cref="Concurrency"/>.</summary>
+    public int Workers => Auto?.Max ?? Concurrency;
+
     /// <summary>Retries after a transient failure (so at most <c>Retries + 1</c> attempts).</summary>
     /// <value>Default 0.</value>
     public int Retries { get; init; }

@@ -32,8 +32,9 @@ internal sealed partial class WorkRun<TItem, TResult>
         _time = options.TimeProvider;
         _stopIntake = CancellationTokenSource.CreateLinkedTokenSource(stopIntake);
         _abortItems = CancellationTokenSource.CreateLinkedTokenSource(options.AbortToken);
-        _input = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.Concurrency) { SingleWriter = true });
-        _output = Channel.CreateBounded<WorkResult<TItem, TResult>>(new BoundedChannelOptions(options.Concurrency * 2) { SingleReader = true });
+        _input = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.Workers) { SingleWriter = true });
+        _output = Channel.CreateBounded<WorkResult<TItem, TResult>>(new BoundedChannelOptions(options.Workers * 2) { SingleReader = true });
+        options.Auto?.Start(_time);
         if (options.PerPartitionConcurrency is { } perPartition)
         {
             _partitionLimiter = PartitionedRateLimiter.Create<string, string>(partition =>
@@ -47,7 +48,7 @@ internal sealed partial class WorkRun<TItem, TResult>
 
         if (options.PreserveOrder)
         {
-            var window = Math.Max(options.OrderWindow, options.Concurrency);
+            var window = Math.Max(options.OrderWindow, options.Workers);
             _orderWindow = new SemaphoreSlim(window, window);
         }
     }
@@ -55,7 +56,7 @@ internal sealed partial class WorkRun<TItem, TResult>
     public async IAsyncEnumerable<WorkResult<TItem, TResult>> ReadAllAsync()
     {
         var producer = Task.Run(ProduceAsync);
-        var workers = new Task[_options.Concurrency];
+        var workers = new Task[_options.Workers];
         for (var i = 0; i < workers.Length; i++)
         {
             var worker = i + 1;
@@ -203,6 +204,7 @@ internal sealed partial class WorkRun<TItem, TResult>
     {
         var state = new ItemState(this, pending, _handler.GetAttemptTimeout(pending.Item) ?? _options.AttemptTimeout);
         RateLimitLease? lease = null;
+        AutoConcurrency.Permit? permit = null;
         var startTimestamp = _time.GetTimestamp();
         AttemptOutcome<TResult> outcome;
         try
@@ -210,6 +212,12 @@ internal sealed partial class WorkRun<TItem, TResult>
             if (_partitionLimiter is not null && _handler.GetPartition(pending.Item) is { } partition)
             {
                 lease = await _partitionLimiter.AcquireAsync(partition, 1, _abortItems.Token).ConfigureAwait(false);
+            }
+
+            if (_options.Auto is { } auto)
+            {
+                permit = await auto.AcquireAsync(_handler.GetPartition(pending.Item) ?? string.Empty, _abortItems.Token).ConfigureAwait(false);
+                state.Permit = permit;
             }
 
             // Waiting for a partition permit is queueing, not work: the run time starts once it is held.
@@ -223,6 +231,7 @@ internal sealed partial class WorkRun<TItem, TResult>
         }
         finally
         {
+            permit?.Dispose();
             lease?.Dispose();
         }
 
@@ -248,6 +257,7 @@ internal sealed partial class WorkRun<TItem, TResult>
     private async ValueTask<AttemptOutcome<TResult>> AttemptAsync(ItemState state, CancellationToken token)
     {
         var attempt = ++state.Attempts;
+        var started = _time.GetTimestamp();
         AttemptOutcome<TResult> outcome;
         try
         {
@@ -255,12 +265,27 @@ internal sealed partial class WorkRun<TItem, TResult>
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            // The retry loop tells a timeout from an abort by which of its tokens fired.
+            // The retry loop tells a timeout from an abort by which of its tokens fired. A timeout is overload.
+            if (!_abortItems.IsCancellationRequested)
+            {
+                state.Permit?.Sample(_time.GetElapsedTime(started), overload: true);
+            }
+
             throw;
         }
         catch (Exception ex)
         {
             outcome = AttemptOutcome<TResult>.Failure(WorkError.FromException(ex), isTransient: _handler.IsTransient(ex) && !WorkError.IsDiskFull(ex));
+        }
+
+        if (state.Permit is { } held)
+        {
+            // A transient failure (429, 503, a refused or reset connection) says "too much"; Retry-After pauses the partition.
+            held.Sample(_time.GetElapsedTime(started), outcome.Error is not null && outcome.IsTransient);
+            if (outcome.RetryAfter is { } retryAfter && retryAfter > TimeSpan.Zero)
+            {
+                held.Pause(retryAfter > _options.MaxRetryAfter ? _options.MaxRetryAfter : retryAfter);
+            }
         }
 
         state.LastValue = _handler.MergeAttempts(state.LastValue, outcome.Value);
@@ -280,5 +305,7 @@ internal sealed partial class WorkRun<TItem, TResult>
         public int Attempts { get; set; }
 
         public TResult? LastValue { get; set; }
+
+        public AutoConcurrency.Permit? Permit { get; set; }
     }
 }

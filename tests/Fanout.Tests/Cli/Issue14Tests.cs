@@ -153,7 +153,7 @@ public sealed partial class Issue14Tests(TestServer server) : IClassFixture<Test
         var run = await FanoutCli.RunAsync(temp.Path, [job, input, .. Needs(job, temp), "-j", "abc"]);
 
         Assert.True(run.ExitCode == 2, run.ToString());
-        Assert.Contains("--concurrency: 'abc' is not a whole number", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--concurrency: must be a number of at least 1, 'auto' or 'auto:MAX' (got 'abc')", run.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("System.", run.Stderr, StringComparison.Ordinal);
     }
 
@@ -351,7 +351,7 @@ public sealed partial class Issue14Tests(TestServer server) : IClassFixture<Test
     public async Task Issue14_Help_of_every_job_names_values_and_has_the_shared_options()
     {
         using var temp = new TempDirectory();
-        string[] shared = ["-j, --concurrency <N>", "--retries <N>", "--timeout <DURATION>", "--rate <RATE>", "-o, --output <FILE>", "--format <jsonl|csv|table>", "--progress <auto|bar|plain|none>", "--max-failures <N>", "--fail-fast", "--shard <I/N>", "--ordered", "--stats <FILE>", "-q, --quiet"];
+        string[] shared = ["-j, --concurrency <N|auto>", "--retries <N>", "--timeout <DURATION>", "--rate <RATE>", "-o, --output <FILE>", "--format <jsonl|csv|table>", "--progress <auto|bar|plain|none>", "--max-failures <N>", "--fail-fast", "--shard <I/N>", "--ordered", "--stats <FILE>", "-q, --quiet"];
         var retries = new Dictionary<string, string>();
 
         foreach (var job in JobNames)
