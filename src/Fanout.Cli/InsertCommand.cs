@@ -72,6 +72,8 @@ internal static class InsertCommand
         command.SetAction(async (parse, _) =>
         {
             var settings = common.Validate(parse);
+            // -j auto: the writers are the default number (one per core, capped; one for SQLite), not adapted.
+            settings = settings with { Pool = settings.Pool with { Auto = null } };
             if (parse.GetValue(upsert) && parse.GetValue(ignore))
             {
                 throw new UsageException("--upsert and --ignore cannot be used together");
