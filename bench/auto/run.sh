@@ -7,7 +7,7 @@
 # 4) fanout run: CPU-bound commands (sha256sum of a 20 MB file) and 'sleep 0.2'
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-N=${N:-2000}
+N=${N:-5000}
 source bench/lib.sh
 publish_fanout
 start_demo_server
@@ -16,16 +16,17 @@ stat() { python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(s['$
 attempts_over() { python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print('%.2f%%' % (100.0 * (s['attempts'] - s['completed']) / s['completed']))" "$1"; }
 limit_of() { python3 -c "import json,sys; a=json.load(open(sys.argv[1])).get('auto_concurrency',[{}])[0]; print('%s..%s, settled %s' % (a.get('lowest'), a.get('highest'), a.get('limit')))" "$1"; }
 
+# capacity C EXTRA [COUNT]: the request list (COUNT requests, default N)
 capacity() {
-  local c=$1 extra=${2:-}
-  for i in $(seq 1 "$N"); do echo "$base/capacity/$c?ms=20$extra&i=$i&run=$RANDOM"; done > "$work/cap.txt"
+  local c=$1 extra=${2:-} count=${3:-$N}
+  for i in $(seq 1 "$count"); do echo "$base/capacity/$c?ms=20$extra&i=$i&run=$RANDOM"; done > "$work/cap.txt"
 }
 
 for c in 8 64; do
-  echo "capacity $c, 20 ms each, $N requests (items/s; retried share = 503s seen)"
+  echo "capacity $c, 20 ms each, $N requests for -j auto (fixed -j: 200 x j, at most $N: a rate needs no more; items/s; retried = 503s seen)"
   best=0; best_j=0
   for j in 1 2 4 8 16 32 64 128 256; do
-    capacity "$c" "&sweep=$j"
+    capacity "$c" "&sweep=$j" $(( 200 * j < N ? 200 * j : N ))
     fanout http "$work/cap.txt" -j "$j" --retries 5 -q -o /dev/null --stats "$work/s.json" || true
     rate=$(stat items_per_s "$work/s.json")
     printf '  -j %-4s %9.1f/s  retried %s\n' "$j" "$rate" "$(attempts_over "$work/s.json")"

@@ -105,9 +105,15 @@ public sealed class AutoConcurrency
             }
 
             state.PausedUntil = until;
-            state.Wake?.Dispose();
-            state.Wake = _time.CreateTimer(_ => Pump(state), null, delay, Timeout.InfiniteTimeSpan);
+            Arm(state, delay);
         }
+    }
+
+    /// <summary>Wakes the partition's waiters after <paramref name="delay"/> (the end of a pause).</summary>
+    private void Arm(Partition state, TimeSpan delay)
+    {
+        state.Wake?.Dispose();
+        state.Wake = _time.CreateTimer(_ => Pump(state), null, delay, Timeout.InfiniteTimeSpan);
     }
 
     private static async ValueTask<Permit> WaitAsync(TaskCompletionSource<Permit> waiter, CancellationToken cancellationToken)
@@ -167,6 +173,13 @@ public sealed class AutoConcurrency
                         next = candidate;
                         break;
                     }
+                }
+
+                // A timer may fire a little before the pause ends: wait the rest, or the waiters would wait forever.
+                var left = state.PausedUntil - _time.GetTimestamp();
+                if (next is null && state.Waiters.Count > 0 && left > 0)
+                {
+                    Arm(state, TimeSpan.FromSeconds((double)left / _time.TimestampFrequency) + TimeSpan.FromMilliseconds(1));
                 }
             }
 

@@ -216,7 +216,9 @@ internal sealed partial class WorkRun<TItem, TResult>
 
             if (_options.Auto is { } auto)
             {
-                permit = await auto.AcquireAsync(_handler.GetPartition(pending.Item) ?? string.Empty, _abortItems.Token).ConfigureAwait(false);
+                // A stop (first Ctrl+C) ends the wait too: an item still waiting for a permit has not started.
+                using var waiting = CancellationTokenSource.CreateLinkedTokenSource(_abortItems.Token, _stopIntake.Token);
+                permit = await auto.AcquireAsync(_handler.GetPartition(pending.Item) ?? string.Empty, waiting.Token).ConfigureAwait(false);
                 state.Permit = permit;
             }
 
@@ -228,6 +230,10 @@ internal sealed partial class WorkRun<TItem, TResult>
         catch (OperationCanceledException) when (_abortItems.IsCancellationRequested)
         {
             outcome = AttemptOutcome<TResult>.Failure(new WorkError(WorkError.CancelledKind, "cancelled before it finished"), state.LastValue);
+        }
+        catch (OperationCanceledException) when (permit is null && _options.Auto is not null && _stopIntake.IsCancellationRequested)
+        {
+            outcome = AttemptOutcome<TResult>.Failure(new WorkError(WorkError.CancelledKind, "not started: the run was stopped while it waited for its place (-j auto)"));
         }
         finally
         {
