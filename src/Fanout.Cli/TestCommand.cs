@@ -130,6 +130,12 @@ internal static class TestCommand
                 System.Console.Error.WriteLine($"fanout: reading {noun} from stdin; Ctrl+D to end");
             }
 
+            // -j auto for commands: their limit is this machine (an idle core lets the slow start go on at once).
+            if (settings.Pool.Auto is { } auto)
+            {
+                settings = settings with { Pool = settings.Pool with { Auto = new AutoConcurrency(auto.Max) { Local = true } } };
+            }
+
             var options = new CommandOptions
             {
                 SkipExitCode = tests ? parse.GetValue(skipExitCode) : int.MinValue,

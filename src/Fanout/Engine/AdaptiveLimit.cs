@@ -50,6 +50,15 @@ internal sealed class AdaptiveLimit
 
     public bool SlowStart { get; private set; } = true;
 
+    /// <summary>Raises the limit by one during slow start, before any answer says whether it may (a local probe found room).</summary>
+    public void Probe()
+    {
+        if (SlowStart)
+        {
+            _limit = Math.Min(_max, _limit + 1);
+        }
+    }
+
     /// <summary>Takes one finished attempt into account.</summary>
     /// <param name="rtt">How long the attempt took.</param>
     /// <param name="overload">Whether it failed in a way that says "too much" (transient).</param>

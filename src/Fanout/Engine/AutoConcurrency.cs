@@ -17,11 +17,13 @@ public sealed class AutoConcurrency
     public const int DefaultInitial = 1;
 
     private const int MaxHistory = 2048;
+    private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(5);
 
     private readonly object _gate = new();
     private readonly Dictionary<string, Partition> _partitions = new(StringComparer.Ordinal);
     private TimeProvider _time = TimeProvider.System;
     private long _origin;
+    private CpuProbe? _probe;
 
     /// <summary>Creates the limit.</summary>
     /// <param name="max">The largest limit; also the number of workers the pool runs.</param>
@@ -40,6 +42,14 @@ public sealed class AutoConcurrency
 
     /// <summary>Where each partition's limit starts.</summary>
     public int Initial { get; }
+
+    /// <summary>
+    /// Whether the work's limit is this machine (commands: <c>test</c>, <c>run</c>): then, during slow start, an item
+    /// that finds the limit full raises it at once while fewer tasks want a core than there are cores, instead of waiting a round trip
+    /// for an answer. Commands that wait (sleep, network) reach many at once; CPU-bound ones stop near the core count.
+    /// </summary>
+    /// <value>Default <see langword="false"/>.</value>
+    public bool Local { get; init; }
 
     /// <summary>The limits now, with their ranges and histories.</summary>
     /// <returns>One entry per partition ("" for the run's one), in the order they were first seen.</returns>
@@ -69,6 +79,7 @@ public sealed class AutoConcurrency
         {
             _time = time;
             _origin = time.GetTimestamp();
+            _probe = Local ? new CpuProbe(time) : null;
         }
     }
 
@@ -79,6 +90,12 @@ public sealed class AutoConcurrency
         lock (_gate)
         {
             var state = Get(partition);
+            if (state.Waiters.Count == 0 && state.InFlight >= state.Limit.Limit && state.Limit.SlowStart && _probe?.HasRoom() == true)
+            {
+                state.Limit.Probe();
+                state.Record(_time.GetElapsedTime(_origin));
+            }
+
             if (state.Waiters.Count == 0 && CanStart(state))
             {
                 state.InFlight++;
@@ -87,6 +104,11 @@ public sealed class AutoConcurrency
 
             waiter = new TaskCompletionSource<Permit>(TaskCreationOptions.RunContinuationsAsynchronously);
             state.Waiters.Enqueue(waiter);
+            if (_probe is not null && state.Limit.SlowStart && state.Waiters.Count == 1)
+            {
+                // Look again soon: the machine may have room before any command ends.
+                Arm(state, ProbeInterval);
+            }
         }
 
         return WaitAsync(waiter, cancellationToken);
@@ -164,6 +186,17 @@ public sealed class AutoConcurrency
             TaskCompletionSource<Permit>? next = null;
             lock (_gate)
             {
+                if (_probe is not null && state.Limit.SlowStart && state.Waiters.Count > 0 && state.InFlight >= state.Limit.Limit && state.PausedUntil <= _time.GetTimestamp() && _probe.HasRoom())
+                {
+                    // Room on this machine and items waiting: grow by up to half again at once (many commands just wait).
+                    for (var grow = Math.Min(state.Waiters.Count, Math.Max(1, state.Limit.Limit / 2)); grow > 0; grow--)
+                    {
+                        state.Limit.Probe();
+                    }
+
+                    state.Record(_time.GetElapsedTime(_origin));
+                }
+
                 while (state.Waiters.Count > 0 && CanStart(state))
                 {
                     var candidate = state.Waiters.Dequeue();
@@ -179,7 +212,11 @@ public sealed class AutoConcurrency
                 var left = state.PausedUntil - _time.GetTimestamp();
                 if (next is null && state.Waiters.Count > 0 && left > 0)
                 {
-                    Arm(state, TimeSpan.FromSeconds((double)left / _time.TimestampFrequency) + TimeSpan.FromMilliseconds(1));
+                    Arm(state, TimeSpan.FromTicks((long)Math.Ceiling(left * (double)TimeSpan.TicksPerSecond / _time.TimestampFrequency)));
+                }
+                else if (next is null && state.Waiters.Count > 0 && _probe is not null && state.Limit.SlowStart)
+                {
+                    Arm(state, ProbeInterval);
                 }
             }
 

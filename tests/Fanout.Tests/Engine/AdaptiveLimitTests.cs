@@ -123,4 +123,35 @@ public sealed class AutoConcurrencyTests
         Assert.Equal(1, Assert.Single(auto.Snapshot()).InFlight);
         next.Dispose();
     }
+
+    [Fact]
+    public async Task Issue16_A_pause_timer_that_fires_early_does_not_strand_the_waiters()
+    {
+        var manual = new Support.ManualTimeProvider();
+        var auto = new AutoConcurrency(max: 8, initial: 1);
+        auto.Start(new EarlyTimers(manual));
+        var held = await auto.AcquireAsync("h", CancellationToken.None);
+        held.Pause(TimeSpan.FromSeconds(2));
+        held.Dispose();
+        var waiting = auto.AcquireAsync("h", CancellationToken.None);
+
+        manual.Advance(TimeSpan.FromSeconds(2) - TimeSpan.FromMilliseconds(1));
+        Assert.False(waiting.IsCompleted);
+        manual.Advance(TimeSpan.FromMilliseconds(1));
+
+        (await waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(10))).Dispose();
+    }
+
+    /// <summary>A clock whose timers fire a millisecond early, as system timers may.</summary>
+    private sealed class EarlyTimers(Support.ManualTimeProvider inner) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            inner.CreateTimer(callback, state, dueTime > TimeSpan.FromMilliseconds(1) ? dueTime - TimeSpan.FromMilliseconds(1) : dueTime, period);
+    }
 }
