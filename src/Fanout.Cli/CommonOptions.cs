@@ -58,11 +58,16 @@ internal sealed class CommonOptions
         FailFast = new("--fail-fast") { Description = "Same as --max-failures 1" };
         Shard = new("--shard")
         {
-            Description = words.ShardHelp ?? $"Run only shard I of N (1 <= I <= N), chosen by a stable hash of each item's key, e.g. --shard 2/4 on the second of four machines",
+            Description = (words.ShardHelp ?? $"Run only shard I of N (1 <= I <= N), chosen by a stable hash of each item's key, e.g. --shard 2/4 on the second of four machines")
+                + "; 'auto' reads it from the CI environment (CI_NODE_INDEX, CIRCLE_NODE_INDEX, BUILDKITE_PARALLEL_JOB, TEST_SHARD_INDEX, JOB_COMPLETION_INDEX with --shards)",
             HelpName = "I/N",
         };
         Ordered = new("--ordered") { Description = "Write the result records in input order (a bounded window) instead of as they complete" };
         Stats = new("--stats") { Description = "Also write the summary as JSON to FILE (docs/STATS.md)", HelpName = "FILE" };
+        Shards = new("--shards") { Description = "With --shard auto where the environment gives only an index (a Kubernetes Indexed Job): the number of shards", HelpName = "N" };
+        JobLog = new("--joblog") { Description = "Append a line per finished item to FILE (key, ok, attempts, times, status), synced to disk at least once a second: what --resume reads", HelpName = "FILE" };
+        Resume = new("--resume") { Description = "Skip the items --joblog FILE lists as finished (ok or failed), as GNU parallel does" };
+        ResumeFailed = new("--resume-failed") { Description = "Skip the items --joblog FILE lists as ok; run the failed ones again" };
         Quiet = new("--quiet", "-q") { Description = "No progress and no summary on stderr (bad input lines and errors are still reported)" };
     }
 
@@ -93,7 +98,15 @@ internal sealed class CommonOptions
     public Option<bool> Quiet { get; }
 
     /// <summary>Every shared option, in the order help lists them.</summary>
-    public IReadOnlyList<Option> All => [Concurrency, Retries, Timeout, Rate, Output, Format, Progress, MaxFailures, FailFast, Shard, Ordered, Stats, Quiet];
+    public IReadOnlyList<Option> All => [Concurrency, Retries, Timeout, Rate, Output, Format, Progress, MaxFailures, FailFast, Shard, Ordered, Stats, JobLog, Resume, ResumeFailed, Shards, Quiet];
+
+    public Option<string?> JobLog { get; }
+
+    public Option<int?> Shards { get; }
+
+    public Option<bool> Resume { get; }
+
+    public Option<bool> ResumeFailed { get; }
 
     public void AddTo(Command command)
     {
@@ -163,7 +176,16 @@ internal sealed class CommonOptions
         {
             try
             {
-                shard = Engine.Shard.Parse(shardText);
+                if (shardText == "auto")
+                {
+                    var (found, source) = Engine.Shard.FromEnvironment(Environment.GetEnvironmentVariable, parse.GetValue(Shards));
+                    shard = found;
+                    System.Console.Error.WriteLine($"fanout: {source}");
+                }
+                else
+                {
+                    shard = Engine.Shard.Parse(shardText);
+                }
             }
             catch (FormatException ex)
             {
@@ -180,6 +202,11 @@ internal sealed class CommonOptions
             _ when output is not null => output.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? OutputFormat.Csv : OutputFormat.Jsonl,
             _ => System.Console.IsOutputRedirected ? OutputFormat.Jsonl : OutputFormat.Table,
         };
+
+        if ((parse.GetValue(Resume) || parse.GetValue(ResumeFailed)) && parse.GetValue(JobLog) is null)
+        {
+            throw new UsageException("--resume and --resume-failed read the journal of an earlier run: give it with --joblog FILE");
+        }
 
         var quiet = parse.GetValue(Quiet);
         var progress = quiet ? "none" : parse.GetValue(Progress) ?? "auto";
@@ -207,6 +234,8 @@ internal sealed class CommonOptions
             Progress = progress,
             Quiet = quiet,
             StatsPath = ValueParsers.OutputFile(parse.GetValue(Stats), "--stats"),
+            JobLogPath = parse.GetValue(JobLog),
+            Resume = parse.GetValue(ResumeFailed) ? ResumeMode.SkipOk : parse.GetValue(Resume) ? ResumeMode.SkipFinished : ResumeMode.None,
         };
     }
 }

@@ -21,4 +21,23 @@ internal sealed record CommonSettings
     public bool Quiet { get; init; }
 
     public string? StatsPath { get; init; }
+
+    /// <summary><c>--joblog FILE</c>: the journal of finished items.</summary>
+    public string? JobLogPath { get; init; }
+
+    /// <summary>What <c>--resume</c> / <c>--resume-failed</c> skip.</summary>
+    public ResumeMode Resume { get; init; }
+}
+
+/// <summary>Which items of an earlier run's journal a resumed run skips.</summary>
+internal enum ResumeMode
+{
+    /// <summary>None: every item runs.</summary>
+    None,
+
+    /// <summary><c>--resume</c>: every item the journal lists as finished, ok or failed.</summary>
+    SkipFinished,
+
+    /// <summary><c>--resume-failed</c>: the items the journal lists as ok; failed ones run again.</summary>
+    SkipOk,
 }

@@ -146,6 +146,7 @@ internal static class DownloadCommand
                 Parse = line => downloader.ParseLine(line, environment),
                 Source = source,
                 Handler = downloader,
+                JournalStatus = r => r.Value?.StatusCode,
                 WriteRecord = Downloader.WriteRecord,
                 Status = () => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{SummaryPrinter.FormatBytes(downloader.BytesReceived)}, {downloader.BytesReceived / 1e6 / Math.Max(1e-9, clock.Elapsed.TotalSeconds):0.0} MB/s"),
                 Observe = result =>

@@ -120,6 +120,7 @@ internal static class HttpCommand
                 Parse = line => caller.ParseLine(line, environment),
                 Handler = caller,
                 WriteRecord = HttpCaller.WriteRecord,
+                JournalStatus = r => r.Value?.StatusCode,
                 Observe = result =>
                 {
                     statuses.Add(result.Value is { } v ? v.StatusCode.ToString(CultureInfo.InvariantCulture) : result.Error?.Kind ?? "none");

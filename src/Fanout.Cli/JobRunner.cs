@@ -24,6 +24,30 @@ internal static class JobRunner
             System.Console.Error.WriteLine($"fanout: reading {job.Expected} from stdin; Ctrl+D to end");
         }
 
+        // --resume: the keys an earlier run's journal lists as done are not run again.
+        Dictionary<string, bool>? journaled = null;
+        if (settings.Resume != ResumeMode.None)
+        {
+            if (job.Run is not null)
+            {
+                throw new UsageException($"{job.Name}: --resume is not needed: rerun with --upsert or --ignore, the table itself says what is done");
+            }
+
+            journaled = JobLog.ReadOutcomes(settings.JobLogPath!);
+        }
+
+        JobLog? journal;
+        try
+        {
+            journal = settings.JobLogPath is { } journalPath ? JobLog.Open(journalPath) : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--joblog: cannot open {settings.JobLogPath}: {ex.Message}");
+        }
+
+        using var journalScope = journal;
+        var resumed = new ResumeFilter(journaled, settings.Resume);
         var stats = new WorkStats();
         for (var i = 0; i < job.InvalidInputs; i++)
         {
@@ -61,10 +85,11 @@ internal static class JobRunner
             try
             {
                 var results = job.Run?.Invoke(pool, interruption.StopToken)
-                    ?? WorkPool.RunAsync(source.Count(job.Source?.Invoke(interruption.StopToken) ?? ParseAsync(job, inputs, stats, progress, interruption.StopToken)), job.Handler!, pool, interruption.StopToken);
+                    ?? WorkPool.RunAsync(source.Count(resumed.Apply(job.Source?.Invoke(interruption.StopToken) ?? ParseAsync(job, inputs, stats, progress, interruption.StopToken), job.Handler!)), job.Handler!, pool, interruption.StopToken);
                 await foreach (var result in results)
                 {
                     stats.Add(result);
+                    journal?.Write(result, status: job.JournalStatus?.Invoke(result));
                     job.Observe?.Invoke(result);
                     job.Passthrough?.Invoke(result);
                     if (job.Describe?.Invoke(result) is { } block)
@@ -103,7 +128,7 @@ internal static class JobRunner
 
             // An input that holds nothing to do is a mistake more often than not (a glob that matches nothing, an
             // empty list from a failed step): the same rule for every job.
-            var empty = failure is null && !interruption.Interrupted && stats.Completed == 0 && stats.InvalidInputs == 0;
+            var empty = failure is null && !interruption.Interrupted && stats.Completed == 0 && stats.InvalidInputs == 0 && resumed.Skipped == 0;
             if (empty)
             {
                 System.Console.Error.WriteLine($"fanout: no {job.Expected} in the input");
@@ -130,6 +155,11 @@ internal static class JobRunner
                 if (stats.ErrorsByKind.Any(e => e.Key == WorkError.DiskFullKind))
                 {
                     System.Console.Error.WriteLine("  stopped: the disk is full (or over quota), so nothing more was started; free some space and run it again");
+                }
+
+                if (resumed.Skipped > 0)
+                {
+                    System.Console.Error.WriteLine($"  resumed: {resumed.Skipped} {job.Noun} the journal ({settings.JobLogPath}) lists as {(settings.Resume == ResumeMode.SkipOk ? "ok" : "finished")} were skipped");
                 }
 
                 foreach (var line in job.Epilogue?.Invoke(stats, interruption.Interrupted) ?? [])
@@ -224,6 +254,29 @@ internal static class JobRunner
             }
 
             Exhausted = true;
+        }
+    }
+
+    /// <summary>Drops the items an earlier run's journal lists as done (<c>--resume</c>), counting them.</summary>
+    private sealed class ResumeFilter(Dictionary<string, bool>? journaled, ResumeMode mode)
+    {
+        public long Skipped { get; private set; }
+
+        public IAsyncEnumerable<TItem> Apply<TItem, TResult>(IAsyncEnumerable<TItem> items, IWorkHandler<TItem, TResult> handler) =>
+            journaled is null ? items : FilterAsync(items, handler);
+
+        private async IAsyncEnumerable<TItem> FilterAsync<TItem, TResult>(IAsyncEnumerable<TItem> items, IWorkHandler<TItem, TResult> handler)
+        {
+            await foreach (var item in items.ConfigureAwait(false))
+            {
+                if (journaled!.TryGetValue(handler.GetKey(item), out var ok) && (ok || mode == ResumeMode.SkipFinished))
+                {
+                    Skipped++;
+                    continue;
+                }
+
+                yield return item;
+            }
         }
     }
 }

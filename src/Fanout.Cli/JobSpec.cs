@@ -78,6 +78,9 @@ internal sealed record JobSpec<TItem, TResult>
 
     /// <summary>A failure of the run as a whole that the job explains (an unreachable database), or <see langword="null"/> to let it through.</summary>
     public Func<Exception, RunFailure?>? ExplainFailure { get; init; }
+
+    /// <summary>The status figure the journal (<c>--joblog</c>) keeps for an item: an HTTP status, an exit code.</summary>
+    public Func<WorkResult<TItem, TResult>, int?>? JournalStatus { get; init; }
 }
 
 /// <summary>Why a run stopped early, in one line, and the exit code it gets.</summary>

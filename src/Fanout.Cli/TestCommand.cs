@@ -210,6 +210,7 @@ internal static class TestCommand
                 Total = planned.Count,
                 InvalidInputs = invalid,
                 Handler = runner,
+                JournalStatus = r => r.Value?.ExitCode,
                 WriteRecord = CommandRunner.WriteRecord,
                 RecordsOnStdout = tests,
                 Observe = results.Add,

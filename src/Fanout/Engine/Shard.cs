@@ -35,6 +35,56 @@ public sealed record Shard(int Number, int Count)
         throw new FormatException($"'{text}' is not a shard: expected i/n with 1 <= i <= n, for example 2/4.");
     }
 
+    /// <summary>
+    /// <c>--shard auto</c>: the shard the CI system or scheduler set in the environment, and where it was read. Read,
+    /// in this order: Bazel (<c>TEST_SHARD_INDEX</c>/<c>TEST_TOTAL_SHARDS</c>, from 0), CircleCI
+    /// (<c>CIRCLE_NODE_INDEX</c>/<c>CIRCLE_NODE_TOTAL</c>, from 0), Buildkite
+    /// (<c>BUILDKITE_PARALLEL_JOB</c>/<c>BUILDKITE_PARALLEL_JOB_COUNT</c>, from 0), GitLab and others
+    /// (<c>CI_NODE_INDEX</c>/<c>CI_NODE_TOTAL</c>, from 1), a Kubernetes Indexed Job (<c>JOB_COMPLETION_INDEX</c>, from 0,
+    /// with <paramref name="shards"/> as the count).
+    /// </summary>
+    /// <param name="environment">Looks a variable up.</param>
+    /// <param name="shards">The number of shards where the environment gives only an index (<c>--shards N</c>).</param>
+    /// <returns>The shard and a sentence naming its source.</returns>
+    /// <exception cref="FormatException">No known variables are set, or they are not numbers in range.</exception>
+    public static (Shard Shard, string Source) FromEnvironment(Func<string, string?> environment, int? shards = null)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        (string Index, string? Total, int Base, string Name)[] known =
+        [
+            ("TEST_SHARD_INDEX", "TEST_TOTAL_SHARDS", 0, "Bazel"),
+            ("CIRCLE_NODE_INDEX", "CIRCLE_NODE_TOTAL", 0, "CircleCI"),
+            ("BUILDKITE_PARALLEL_JOB", "BUILDKITE_PARALLEL_JOB_COUNT", 0, "Buildkite"),
+            ("CI_NODE_INDEX", "CI_NODE_TOTAL", 1, "CI_NODE_INDEX/CI_NODE_TOTAL (GitLab)"),
+            ("JOB_COMPLETION_INDEX", null, 0, "a Kubernetes Indexed Job"),
+        ];
+        foreach (var (indexName, totalName, origin, name) in known)
+        {
+            if (environment(indexName) is not { Length: > 0 } indexText)
+            {
+                continue;
+            }
+
+            var totalText = totalName is null ? shards?.ToString(CultureInfo.InvariantCulture) : environment(totalName);
+            if (totalText is null)
+            {
+                throw new FormatException($"{indexName} is set ({name}) but not the number of shards: give --shards N");
+            }
+
+            if (!int.TryParse(indexText, NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                || !int.TryParse(totalText, NumberStyles.None, CultureInfo.InvariantCulture, out var total)
+                || total < 1 || index - origin < 0 || index - origin >= total)
+            {
+                throw new FormatException($"{name} says shard {indexText} of {totalText}, which is not a shard");
+            }
+
+            var shard = new Shard(index - origin + 1, total);
+            return (shard, $"shard {shard} from {name} ({indexName}={indexText}{(totalName is null ? $", --shards {total}" : $", {totalName}={totalText}")})");
+        }
+
+        throw new FormatException("no shard in the environment (TEST_SHARD_INDEX, CIRCLE_NODE_INDEX, BUILDKITE_PARALLEL_JOB, CI_NODE_INDEX or JOB_COMPLETION_INDEX): give --shard i/n");
+    }
+
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Number}/{Count}");
 

@@ -1,0 +1,110 @@
+using Fanout.Tests.Support;
+using Xunit;
+
+namespace Fanout.Tests.Cli;
+
+/// <summary><c>--joblog</c>, <c>--resume</c> and <c>--resume-failed</c>: a run stopped at any moment finishes without redoing work.</summary>
+public sealed class Issue17Tests
+{
+    [Fact]
+    public async Task Issue17_Killed_at_three_moments_and_resumed_every_item_is_done_once_in_the_journal()
+    {
+        using var temp = new TempDirectory();
+        const int Items = 60;
+        temp.Write("items.txt", string.Concat(Enumerable.Range(1, Items).Select(i => $"item{i}\n")));
+        string[] run = ["run", "items.txt", "--cmd", "sleep 0.1; echo {} >> ran.txt", "-j", "4", "--joblog", "jobs.log", "-q"];
+        var seed = Random.Shared.Next();
+        var random = new Random(seed);
+
+        for (var kill = 0; kill < 3; kill++)
+        {
+            using var process = FanoutCli.Start(temp.Path, [.. run, "--resume"]);
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(250, 900)));
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+
+        var last = await FanoutCli.RunAsync(temp.Path, [.. run, "--resume"]);
+
+        Assert.True(last.ExitCode == 0, $"seed {seed}\n{last}");
+        var journal = File.ReadAllLines(temp.File("jobs.log")).Where(l => l.Length > 0).Select(l => { try { return TestServer.ParseJson(l); } catch (System.Text.Json.JsonException) { return (System.Text.Json.JsonElement?)null; } }).OfType<System.Text.Json.JsonElement>().ToList();
+        var keys = journal.Select(j => j.GetProperty("key").GetString()).ToList();
+        Assert.Equal(Items, keys.Distinct().Count());
+        // Journaled once each: a finished item is never run again; only those killed in flight ran twice.
+        Assert.Equal(Items, keys.Count);
+        Assert.All(journal, j => Assert.True(j.GetProperty("ok").GetBoolean()));
+        var ran = File.ReadAllLines(temp.File("ran.txt"));
+        Assert.Equal(Items, ran.Distinct().Count());
+        Assert.InRange(ran.Length, Items, Items + (3 * 4));
+        Assert.All(new[] { "attempts", "started_at", "ended_at", "elapsed_ms", "status", "worker", "error_kind", "outcome" }, f => Assert.True(journal[0].TryGetProperty(f, out _), f));
+    }
+
+    [Fact]
+    public async Task Issue17_Resume_skips_what_finished_and_resume_failed_runs_the_failures_again()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("tests.txt", "good\ttrue\nbad\ttest -e flag\n");
+
+        var first = await FanoutCli.RunAsync(temp.Path, ["test", "tests.txt", "--joblog", "jobs.log", "-o", "r1.jsonl"]);
+        var resumed = await FanoutCli.RunAsync(temp.Path, ["test", "tests.txt", "--joblog", "jobs.log", "--resume", "-o", "r2.jsonl"]);
+        temp.Write("flag", "now it passes\n");
+        var again = await FanoutCli.RunAsync(temp.Path, ["test", "tests.txt", "--joblog", "jobs.log", "--resume-failed", "-o", "r3.jsonl"]);
+
+        Assert.True(first.ExitCode == 1, first.ToString());
+        Assert.Contains("resumed: 2 tests", resumed.Stderr, StringComparison.Ordinal);
+        Assert.Equal("bad", TestServer.ParseJson(Assert.Single(File.ReadAllLines(temp.File("r3.jsonl")))).GetProperty("key").GetString());
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("resumed: 1 tests", again.Stderr, StringComparison.Ordinal);
+        var outcomes = File.ReadAllLines(temp.File("jobs.log")).Select(TestServer.ParseJson).ToList();
+        string Line(System.Text.Json.JsonElement o) => $"{o.GetProperty("key").GetString()}={o.GetProperty("status").GetInt32()}";
+        Assert.Equal(["bad=1", "good=0"], outcomes.Take(2).Select(Line).Order(StringComparer.Ordinal));
+        Assert.Equal("bad=0", Line(outcomes[2]));
+    }
+
+    [Theory]
+    [InlineData("run", "--resume")]
+    [InlineData("insert", "--resume")]
+    public async Task Issue17_Resume_without_a_journal_or_for_insert_is_a_usage_error(string job, string flag)
+    {
+        using var temp = new TempDirectory();
+        temp.Write("in.txt", "{\"id\":1}\n");
+        string[] extra = job == "insert" ? ["--db", "a.db", "--table", "t", "--joblog", "j.log"] : ["--cmd", "echo {}"];
+
+        var run = await FanoutCli.RunAsync(temp.Path, [job, "in.txt", .. extra, flag]);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("--", run.Stderr, StringComparison.Ordinal);
+    }
+}
+
+/// <summary><c>--shard auto</c>: the shard from the CI system's variables.</summary>
+public sealed class ShardFromEnvironmentTests
+{
+    [Theory]
+    [InlineData("CI_NODE_INDEX=2,CI_NODE_TOTAL=4", null, "2/4")]
+    [InlineData("CIRCLE_NODE_INDEX=0,CIRCLE_NODE_TOTAL=3", null, "1/3")]
+    [InlineData("BUILDKITE_PARALLEL_JOB=4,BUILDKITE_PARALLEL_JOB_COUNT=5", null, "5/5")]
+    [InlineData("TEST_SHARD_INDEX=1,TEST_TOTAL_SHARDS=2", null, "2/2")]
+    [InlineData("JOB_COMPLETION_INDEX=3", 8, "4/8")]
+    public void Issue17_Shard_auto_reads_the_ci_systems_variables(string variables, int? shards, string expected)
+    {
+        var environment = variables.Split(',').Select(v => v.Split('=')).ToDictionary(p => p[0], p => p[1]);
+
+        var (shard, source) = Fanout.Engine.Shard.FromEnvironment(n => environment.GetValueOrDefault(n), shards);
+
+        Assert.Equal(expected, shard.ToString());
+        Assert.Contains(environment.Keys.First(), source, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("", null)]
+    [InlineData("JOB_COMPLETION_INDEX=3", null)]
+    [InlineData("CI_NODE_INDEX=0,CI_NODE_TOTAL=4", null)]
+    [InlineData("CIRCLE_NODE_INDEX=3,CIRCLE_NODE_TOTAL=3", null)]
+    public void Issue17_Shard_auto_without_a_usable_shard_says_what_is_missing(string variables, int? shards)
+    {
+        var environment = variables.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => v.Split('=')).ToDictionary(p => p[0], p => p[1]);
+
+        Assert.Throws<FormatException>(() => Fanout.Engine.Shard.FromEnvironment(n => environment.GetValueOrDefault(n), shards));
+    }
+}
