@@ -65,6 +65,8 @@ internal sealed class CommonOptions
         Ordered = new("--ordered") { Description = "Write the result records in input order (a bounded window) instead of as they complete" };
         Stats = new("--stats") { Description = "Also write the summary as JSON to FILE (docs/STATS.md)", HelpName = "FILE" };
         Shards = new("--shards") { Description = "With --shard auto where the environment gives only an index (a Kubernetes Indexed Job): the number of shards", HelpName = "N" };
+        QueueTarget = new("--queue") { Description = "Take the items from a shared PostgreSQL queue instead of the inputs (fanout queue push DB NAME first); run as many workers as you like", HelpName = "DB#NAME" };
+        Lease = new("--lease") { Description = "With --queue: how long a leased item stays this worker's without a heartbeat (a killed worker's items come back after it)", HelpName = "DURATION", DefaultValueFactory = _ => "60s" };
         JobLog = new("--joblog") { Description = "Append a line per finished item to FILE (key, ok, attempts, times, status), synced to disk at least once a second: what --resume reads", HelpName = "FILE" };
         Resume = new("--resume") { Description = "Skip the items --joblog FILE lists as finished (ok or failed), as GNU parallel does" };
         ResumeFailed = new("--resume-failed") { Description = "Skip the items --joblog FILE lists as ok; run the failed ones again" };
@@ -98,11 +100,15 @@ internal sealed class CommonOptions
     public Option<bool> Quiet { get; }
 
     /// <summary>Every shared option, in the order help lists them.</summary>
-    public IReadOnlyList<Option> All => [Concurrency, Retries, Timeout, Rate, Output, Format, Progress, MaxFailures, FailFast, Shard, Ordered, Stats, JobLog, Resume, ResumeFailed, Shards, Quiet];
+    public IReadOnlyList<Option> All => [Concurrency, Retries, Timeout, Rate, Output, Format, Progress, MaxFailures, FailFast, Shard, Ordered, Stats, JobLog, Resume, ResumeFailed, Shards, QueueTarget, Lease, Quiet];
 
     public Option<string?> JobLog { get; }
 
     public Option<int?> Shards { get; }
+
+    public Option<string?> QueueTarget { get; }
+
+    public Option<string> Lease { get; }
 
     public Option<bool> Resume { get; }
 
@@ -235,6 +241,8 @@ internal sealed class CommonOptions
             Quiet = quiet,
             StatsPath = ValueParsers.OutputFile(parse.GetValue(Stats), "--stats"),
             JobLogPath = parse.GetValue(JobLog),
+            Queue = parse.GetValue(QueueTarget),
+            Lease = ValueParsers.Duration(parse.GetValue(Lease)!, "--lease") is { } leaseTime && leaseTime >= TimeSpan.FromSeconds(1) ? leaseTime : throw new UsageException("--lease: must be at least 1s"),
             Resume = parse.GetValue(ResumeFailed) ? ResumeMode.SkipOk : parse.GetValue(Resume) ? ResumeMode.SkipFinished : ResumeMode.None,
         };
     }

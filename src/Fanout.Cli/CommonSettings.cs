@@ -22,6 +22,12 @@ internal sealed record CommonSettings
 
     public string? StatsPath { get; init; }
 
+    /// <summary><c>--queue DB#NAME</c>: items from a shared queue.</summary>
+    public string? Queue { get; init; }
+
+    /// <summary><c>--lease</c>: how long a leased queue item stays this worker's without a heartbeat.</summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary><c>--joblog FILE</c>: the journal of finished items.</summary>
     public string? JobLogPath { get; init; }
 

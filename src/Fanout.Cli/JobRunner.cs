@@ -13,13 +13,13 @@ internal static class JobRunner
 {
     public static async Task<int> RunAsync<TItem, TResult>(JobSpec<TItem, TResult> job, CommonSettings settings, IReadOnlyList<string> inputs)
     {
-        var unreadable = job.Source is null ? InputReader.FindUnreadable(inputs) : [];
+        var unreadable = job.Source is null && settings.Queue is null ? InputReader.FindUnreadable(inputs) : [];
         if (unreadable.Count > 0)
         {
             throw new UsageException(unreadable);
         }
 
-        if (job.Source is null && (inputs.Count == 0 || inputs.Contains(InputReader.StandardInputName)) && !System.Console.IsInputRedirected)
+        if (job.Source is null && settings.Queue is null && (inputs.Count == 0 || inputs.Contains(InputReader.StandardInputName)) && !System.Console.IsInputRedirected)
         {
             System.Console.Error.WriteLine($"fanout: reading {job.Expected} from stdin; Ctrl+D to end");
         }
@@ -47,6 +47,19 @@ internal static class JobRunner
         }
 
         using var journalScope = journal;
+        QueueWork? queued = null;
+        if (settings.Queue is { } queueTarget)
+        {
+            if (job.Run is not null || job.Parse is null)
+            {
+                throw new UsageException($"{job.Name}: --queue works for jobs that read input lines (http, download, test, run)");
+            }
+
+            var (database, name) = QueueCommand.ParseTarget(queueTarget);
+            queued = new QueueWork(await QueueCommand.OpenAsync(database, name, CancellationToken.None), settings.Lease, settings.Pool.Retries + 1);
+        }
+
+        await using var queueScope = queued;
         var resumed = new ResumeFilter(journaled, settings.Resume);
         var stats = new WorkStats();
         for (var i = 0; i < job.InvalidInputs; i++)
@@ -65,7 +78,8 @@ internal static class JobRunner
         progress.Line = job.ProgressLine;
         progress.Total = job.Total;
         using var interruption = new Interruption(progress.Message);
-        var pool = settings.Pool with { AbortToken = interruption.AbortToken };
+        // With --queue, attempts count across workers: each lease is one attempt, a failure goes back to the queue.
+        var pool = settings.Pool with { AbortToken = interruption.AbortToken, Retries = queued is null ? settings.Pool.Retries : 0 };
 
         var file = settings.OutputPath is { } path ? AtomicFile.Create(path) : null;
         await using (file)
@@ -85,11 +99,15 @@ internal static class JobRunner
             try
             {
                 var results = job.Run?.Invoke(pool, interruption.StopToken)
-                    ?? WorkPool.RunAsync(source.Count(resumed.Apply(job.Source?.Invoke(interruption.StopToken) ?? ParseAsync(job, inputs, stats, progress, interruption.StopToken), job.Handler!)), job.Handler!, pool, interruption.StopToken);
+                    ?? WorkPool.RunAsync(source.Count(resumed.Apply(queued?.ItemsAsync(job, pool.Workers, stats, progress, interruption.StopToken) ?? job.Source?.Invoke(interruption.StopToken) ?? ParseAsync(job, inputs, stats, progress, interruption.StopToken), job.Handler!)), job.Handler!, pool, interruption.StopToken);
                 await foreach (var result in results)
                 {
                     stats.Add(result);
                     journal?.Write(result, status: job.JournalStatus?.Invoke(result));
+                    if (queued is not null)
+                    {
+                        await queued.FinishAsync(result, job.WriteRecord);
+                    }
                     job.Observe?.Invoke(result);
                     job.Passthrough?.Invoke(result);
                     if (job.Describe?.Invoke(result) is { } block)

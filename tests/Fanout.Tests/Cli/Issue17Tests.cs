@@ -108,3 +108,55 @@ public sealed class ShardFromEnvironmentTests
         Assert.Throws<FormatException>(() => Fanout.Engine.Shard.FromEnvironment(n => environment.GetValueOrDefault(n), shards));
     }
 }
+
+/// <summary>The shared queue in PostgreSQL: many workers, one killed, every item done once.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class QueueTests(PostgresServer server) : IAsyncLifetime
+{
+    private Fanout.Cli.Demo.LoopbackServer? _web;
+
+    public async Task InitializeAsync() => _web = await Fanout.Cli.Demo.DemoServer.StartAsync();
+
+    public async Task DisposeAsync() => await _web!.DisposeAsync();
+
+    [Fact]
+    public async Task Issue17_Three_workers_one_killed_give_every_item_exactly_one_result()
+    {
+        using var temp = new TempDirectory();
+        // 600 x 100 ms over 3 x 8 workers: about 2.5 s, so the kill at ~0.7 s lands mid-run with a batch leased.
+        const int Items = 600;
+        var name = "q" + Guid.NewGuid().ToString("N")[..8];
+        temp.Write("urls.txt", string.Concat(Enumerable.Range(1, Items).Select(i => new Uri(_web!.BaseUrl, $"/delay/100?i={i}") + "\n")));
+        var db = server.Url();
+
+        var push = await FanoutCli.RunAsync(temp.Path, ["queue", "push", db, name, "urls.txt"]);
+        var again = await FanoutCli.RunAsync(temp.Path, ["queue", "push", db, name, "urls.txt"]);
+        var workers = Enumerable.Range(1, 3).Select(w => FanoutCli.Start(temp.Path, ["http", "--queue", $"{db}#{name}", "-j", "8", "--lease", "2s", "-q", "-o", $"w{w}.jsonl"])).ToList();
+        await Eventually.TrueAsync(() => File.Exists(temp.File("w1.jsonl.tmp")) || workers[0].HasExited || Directory.GetFiles(temp.Path, "*.jsonl*").Length > 0, "worker 1 started", TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromMilliseconds(700));
+        workers[0].Kill();
+        foreach (var worker in workers)
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await worker.WaitForExitAsync(limit.Token);
+        }
+
+        var results = await FanoutCli.RunAsync(temp.Path, ["queue", "results", db, name]);
+        var status = await FanoutCli.RunAsync(temp.Path, ["queue", "status", db, name]);
+
+        Assert.True(push.ExitCode == 0 && push.Stderr.Contains($"{Items} of {Items} lines added", StringComparison.Ordinal), push.ToString());
+        Assert.Contains($"0 of {Items} lines added", again.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, workers[1].ExitCode);
+        Assert.Equal(0, workers[2].ExitCode);
+        var records = results.JsonLines;
+        Assert.Equal(Items, records.Count);
+        Assert.Equal(Items, records.Select(r => r.GetProperty("key").GetString()).Distinct().Count());
+        Assert.All(records, r => Assert.True(r.GetProperty("ok").GetBoolean()));
+        Assert.Contains($"done {Items}", status.Stdout, StringComparison.Ordinal);
+        // The survivors did the rest, the killed worker's leased items included (it never wrote its file).
+        var local = Enumerable.Range(2, 2).SelectMany(w => File.ReadAllLines(temp.File($"w{w}.jsonl"))).Select(l => TestServer.ParseJson(l).GetProperty("key").GetString()).ToList();
+        Assert.Equal(local.Count, local.Distinct().Count());
+        Assert.False(File.Exists(temp.File("w1.jsonl")));
+        Assert.True(status.Stdout.Contains("leased 0", StringComparison.Ordinal), status.Stdout);
+    }
+}

@@ -1,0 +1,272 @@
+using Fanout.Database.Postgres;
+using Npgsql;
+
+namespace Fanout.Queue;
+
+/// <summary>
+/// A queue of input lines in PostgreSQL that many fanout processes, on many machines, work through together: the
+/// pattern of Que, GoodJob, River and PGMQ. An item is pushed once per key (its input line), leased by one worker at
+/// a time (<c>FOR UPDATE SKIP LOCKED</c>) for a lease time that the worker's heartbeat extends; a lease that runs out
+/// (the worker was killed, its machine lost) puts the item back, and each lease counts an attempt. Finishing is fenced
+/// by the lease's token, so a worker whose lease ran out cannot overwrite the next owner's result.
+/// States: <c>pending</c> -> <c>leased</c> -> <c>done</c> | <c>failed</c> (or back to <c>pending</c> on a lost
+/// lease or a failure with attempts left). The table (<c>fanout_queue</c>, schema version 1) is made on first use.
+/// </summary>
+public sealed class PostgresWorkQueue : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _source;
+
+    private PostgresWorkQueue(NpgsqlDataSource source, string name)
+    {
+        _source = source;
+        Name = name;
+    }
+
+    /// <summary>The queue's name (many queues share the table).</summary>
+    public string Name { get; }
+
+    /// <summary>Connects to <paramref name="database"/> (<c>postgres://...</c>) and makes the table when missing.</summary>
+    /// <param name="database">The database URL.</param>
+    /// <param name="name">The queue's name.</param>
+    /// <param name="cancellationToken">Cancels the connection.</param>
+    /// <returns>The queue.</returns>
+    public static async Task<PostgresWorkQueue> OpenAsync(string database, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        // The slim builder (trimming-safe, for the native program) needs arrays turned on: push and heartbeat send them.
+        var source = new NpgsqlSlimDataSourceBuilder(PostgresSink.ConnectionString(database)).EnableArrays().Build();
+        try
+        {
+            await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand(
+                """
+                CREATE TABLE IF NOT EXISTS fanout_queue (
+                    queue text NOT NULL,
+                    key text NOT NULL,
+                    position bigserial,
+                    state text NOT NULL DEFAULT 'pending',
+                    attempts integer NOT NULL DEFAULT 0,
+                    lease_owner text,
+                    lease_token uuid,
+                    lease_expires_at timestamptz,
+                    ok boolean,
+                    result text,
+                    updated_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (queue, key));
+                CREATE INDEX IF NOT EXISTS fanout_queue_ready ON fanout_queue (queue, state, position);
+                COMMENT ON TABLE fanout_queue IS 'fanout work queue, schema 1';
+                """,
+                connection);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return new PostgresWorkQueue(source, name);
+        }
+        catch
+        {
+            await source.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Adds items; a key already in the queue (in any state) is left as it is.</summary>
+    /// <param name="keys">The items (input lines).</param>
+    /// <param name="cancellationToken">Cancels the push.</param>
+    /// <returns>How many were new.</returns>
+    public async Task<long> PushAsync(IEnumerable<string> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        long added = 0;
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var chunk in keys.Chunk(5000))
+        {
+            await using var command = new NpgsqlCommand(
+                "INSERT INTO fanout_queue (queue, key) SELECT $1, k FROM unnest($2::text[]) WITH ORDINALITY AS t(k, n) ORDER BY n ON CONFLICT DO NOTHING",
+                connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = Name });
+            command.Parameters.Add(new NpgsqlParameter { Value = chunk });
+            added += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return added;
+    }
+
+    /// <summary>
+    /// Leases up to <paramref name="count"/> items: pending ones, and leased ones whose lease ran out. Each lease counts
+    /// an attempt; an item whose lease ran out after its last allowed attempt is marked failed instead.
+    /// </summary>
+    /// <param name="owner">Who leases (host and process), shown by the status.</param>
+    /// <param name="count">At most this many.</param>
+    /// <param name="lease">How long the lease lasts without a heartbeat.</param>
+    /// <param name="maxAttempts">Attempts allowed across all workers.</param>
+    /// <param name="cancellationToken">Cancels the lease.</param>
+    /// <returns>The leased items: key, token and attempt number.</returns>
+    public async Task<IReadOnlyList<QueueLease>> LeaseAsync(string owner, int count, TimeSpan lease, int maxAttempts, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var expire = new NpgsqlCommand(
+            "UPDATE fanout_queue SET state = 'failed', ok = false, lease_token = NULL, updated_at = now(), result = coalesce(result, '{\"error\":\"its worker was lost on the last attempt\"}') WHERE queue = $1 AND state = 'leased' AND lease_expires_at < now() AND attempts >= $2",
+            connection))
+        {
+            expire.Parameters.Add(new NpgsqlParameter { Value = Name });
+            expire.Parameters.Add(new NpgsqlParameter { Value = maxAttempts });
+            await expire.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var command = new NpgsqlCommand(
+            """
+            UPDATE fanout_queue q
+            SET state = 'leased', attempts = q.attempts + 1, lease_owner = $2, lease_token = gen_random_uuid(),
+                lease_expires_at = now() + $3 * interval '1 millisecond', updated_at = now()
+            FROM (SELECT key FROM fanout_queue
+                  WHERE queue = $1 AND (state = 'pending' OR (state = 'leased' AND lease_expires_at < now()))
+                  ORDER BY position LIMIT $4 FOR UPDATE SKIP LOCKED) ready
+            WHERE q.queue = $1 AND q.key = ready.key
+            RETURNING q.key, q.lease_token, q.attempts
+            """,
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = Name });
+        command.Parameters.Add(new NpgsqlParameter { Value = owner });
+        command.Parameters.Add(new NpgsqlParameter { Value = lease.TotalMilliseconds });
+        command.Parameters.Add(new NpgsqlParameter { Value = count });
+        var leases = new List<QueueLease>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            leases.Add(new QueueLease(reader.GetString(0), reader.GetGuid(1), reader.GetInt32(2)));
+        }
+
+        return leases;
+    }
+
+    /// <summary>Extends the leases still held (a token that no longer matches was lost and is not extended).</summary>
+    /// <param name="tokens">The leases' tokens.</param>
+    /// <param name="lease">The new lease time from now.</param>
+    /// <param name="cancellationToken">Cancels the heartbeat.</param>
+    /// <returns>How many leases were still held.</returns>
+    public async Task<int> HeartbeatAsync(IReadOnlyCollection<Guid> tokens, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (tokens.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            "UPDATE fanout_queue SET lease_expires_at = now() + $2 * interval '1 millisecond', updated_at = now() WHERE queue = $1 AND state = 'leased' AND lease_token = ANY($3)",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = Name });
+        command.Parameters.Add(new NpgsqlParameter { Value = lease.TotalMilliseconds });
+        command.Parameters.Add(new NpgsqlParameter { Value = tokens.ToArray() });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Finishes a leased item with its result record: done when ok; when failed, failed for good after
+    /// <paramref name="maxAttempts"/> attempts, else pending again. Only the lease's holder can finish it.
+    /// </summary>
+    /// <param name="lease">The lease.</param>
+    /// <param name="ok">Whether the item succeeded.</param>
+    /// <param name="result">Its result record (a JSON line).</param>
+    /// <param name="maxAttempts">Attempts allowed across all workers.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>Whether the lease was still held (else another worker owns the item now and this result is dropped).</returns>
+    public async Task<bool> FinishAsync(QueueLease lease, bool ok, string result, int maxAttempts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            """
+            UPDATE fanout_queue SET ok = $3, result = $4, lease_token = NULL, lease_expires_at = NULL, updated_at = now(),
+                state = CASE WHEN $3 THEN 'done' WHEN attempts >= $5 THEN 'failed' ELSE 'pending' END
+            WHERE queue = $1 AND key = $2 AND lease_token = $6 AND state = 'leased'
+            """,
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = Name });
+        command.Parameters.Add(new NpgsqlParameter { Value = lease.Key });
+        command.Parameters.Add(new NpgsqlParameter { Value = ok });
+        command.Parameters.Add(new NpgsqlParameter { Value = result });
+        command.Parameters.Add(new NpgsqlParameter { Value = maxAttempts });
+        command.Parameters.Add(new NpgsqlParameter { Value = lease.Token });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Counts by state and the leases' owners.</summary>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>State to count, and each owner with its leased items and latest heartbeat.</returns>
+    public async Task<QueueStatus> StatusAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal) { ["pending"] = 0, ["leased"] = 0, ["done"] = 0, ["failed"] = 0 };
+        await using (var command = new NpgsqlCommand("SELECT state, count(*) FROM fanout_queue WHERE queue = $1 GROUP BY state", connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = Name });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                counts[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+
+        var owners = new List<(string Owner, long Leased, DateTimeOffset LastSeen)>();
+        await using (var command = new NpgsqlCommand("SELECT lease_owner, count(*) FILTER (WHERE state = 'leased'), max(updated_at) FROM fanout_queue WHERE queue = $1 AND lease_owner IS NOT NULL GROUP BY lease_owner ORDER BY 3 DESC", connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = Name });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                owners.Add((reader.GetString(0), reader.GetInt64(1), new DateTimeOffset(reader.GetDateTime(2), TimeSpan.Zero)));
+            }
+        }
+
+        return new QueueStatus(counts, owners);
+    }
+
+    /// <summary>The result records of finished items, in push order.</summary>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>Each finished item's record.</returns>
+    public async IAsyncEnumerable<string> ResultsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("SELECT result FROM fanout_queue WHERE queue = $1 AND state IN ('done', 'failed') AND result IS NOT NULL ORDER BY position", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = Name });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return reader.GetString(0);
+        }
+    }
+
+    /// <summary>Puts failed items back to pending, their attempts counted from zero again.</summary>
+    /// <param name="cancellationToken">Cancels the update.</param>
+    /// <returns>How many.</returns>
+    public async Task<long> RetryFailedAsync(CancellationToken cancellationToken = default) =>
+        await ExecuteAsync("UPDATE fanout_queue SET state = 'pending', attempts = 0, ok = NULL, result = NULL, updated_at = now() WHERE queue = $1 AND state = 'failed'", cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Deletes the queue's items.</summary>
+    /// <param name="cancellationToken">Cancels the delete.</param>
+    /// <returns>How many.</returns>
+    public async Task<long> DropAsync(CancellationToken cancellationToken = default) =>
+        await ExecuteAsync("DELETE FROM fanout_queue WHERE queue = $1", cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => _source.DisposeAsync();
+
+    private async Task<long> ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = Name });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>A leased queue item.</summary>
+/// <param name="Key">The item (its input line).</param>
+/// <param name="Token">The lease's token: only its holder can finish the item.</param>
+/// <param name="Attempt">The attempt this lease is, counted across all workers.</param>
+public sealed record QueueLease(string Key, Guid Token, int Attempt);
+
+/// <summary>A queue's counts by state and its workers.</summary>
+/// <param name="Counts">State (<c>pending</c>, <c>leased</c>, <c>done</c>, <c>failed</c>) to count.</param>
+/// <param name="Owners">Each worker seen: items it holds now and when it last wrote.</param>
+public sealed record QueueStatus(IReadOnlyDictionary<string, long> Counts, IReadOnlyList<(string Owner, long Leased, DateTimeOffset LastSeen)> Owners);
