@@ -53,9 +53,10 @@ public sealed class ProcessFaultTests
         // Unique durations, so the processes can be found (and no other test's sleep is taken for them).
         var left = $"3{Random.Shared.Next(100_000, 999_999)}";
         var timedOut = $"4{Random.Shared.Next(100_000, 999_999)}";
-        temp.Write("tests.txt", $"leaves\tsetsid sleep {left} & echo started\nhangs\tsetsid sleep {timedOut} & sleep 30\n");
+        // The pause gives setsid time to leave the session before the shell ends (until then the process group has it).
+        temp.Write("tests.txt", $"leaves\tsetsid sleep {left} & sleep 1; echo started\nhangs\tsetsid sleep {timedOut} & sleep 30\n");
 
-        var run = await FanoutCli.RunAsync(temp.Path, ["test", "tests.txt", "--timeout", "1s", "--retries", "0", "-o", "r.jsonl"]);
+        var run = await FanoutCli.RunAsync(temp.Path, ["test", "tests.txt", "--timeout", "2s", "--retries", "0", "-o", "r.jsonl"]);
 
         Assert.True(run.ExitCode == 1, run.ToString());
         var records = File.ReadAllLines(temp.File("r.jsonl")).Select(TestServer.ParseJson).ToDictionary(r => r.GetProperty("key").GetString()!);
