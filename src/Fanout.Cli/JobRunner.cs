@@ -99,7 +99,7 @@ internal static class JobRunner
             try
             {
                 var results = job.Run?.Invoke(pool, interruption.StopToken)
-                    ?? WorkPool.RunAsync(source.Count(resumed.Apply(queued?.ItemsAsync(job, pool.Workers, stats, progress, interruption.StopToken) ?? job.Source?.Invoke(interruption.StopToken) ?? ParseAsync(job, inputs, stats, progress, interruption.StopToken), job.Handler!)), job.Handler!, pool, interruption.StopToken);
+                    ?? WorkPool.RunAsync(source.Count(resumed.Apply(queued?.ItemsAsync(job, pool.Workers * 2, stats, progress, interruption.StopToken) ?? job.Source?.Invoke(interruption.StopToken) ?? ParseAsync(job, inputs, stats, progress, interruption.StopToken), job.Handler!)), job.Handler!, pool, interruption.StopToken);
                 await foreach (var result in results)
                 {
                     stats.Add(result);

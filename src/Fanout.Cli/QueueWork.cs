@@ -20,12 +20,16 @@ internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int max
     private readonly ConcurrentDictionary<string, QueueLease> _held = new(StringComparer.Ordinal);
     private readonly string _owner = string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}:{Environment.ProcessId}");
     private readonly CancellationTokenSource _stop = new();
+    private readonly System.Threading.Channels.Channel<(string Key, QueueLease Lease, bool Ok, string Result)> _finished =
+        System.Threading.Channels.Channel.CreateUnbounded<(string, QueueLease, bool, string)>(new() { SingleReader = true });
     private Task? _heartbeat;
+    private Task? _writer;
 
     /// <summary>The items of the queue, leased as the pool takes them, until the queue has nothing pending or leased.</summary>
     public async IAsyncEnumerable<TItem> ItemsAsync<TItem, TResult>(JobSpec<TItem, TResult> job, int batch, WorkStats stats, ProgressDisplay progress, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         _heartbeat ??= HeartbeatAsync(_stop.Token);
+        _writer ??= WriteBackAsync();
         while (!cancellationToken.IsCancellationRequested)
         {
             var leases = await queue.LeaseAsync(_owner, batch, lease, maxAttempts, cancellationToken);
@@ -66,7 +70,7 @@ internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int max
     /// <summary>Writes a finished item's result record back to the queue.</summary>
     public async Task FinishAsync<TItem, TResult>(WorkResult<TItem, TResult> result, Action<WorkResult<TItem, TResult>, IRecordFieldWriter> writeRecord)
     {
-        if (!_held.TryRemove(result.Key, out var held))
+        if (!_held.TryGetValue(result.Key, out var held))
         {
             return;
         }
@@ -78,12 +82,18 @@ internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int max
         }
 
         var record = System.Text.Encoding.UTF8.GetString(buffer.ToArray()).TrimEnd('\n');
-        // A result whose lease was lost (it ran past --lease without a heartbeat) belongs to the next owner now.
-        await queue.FinishAsync(held, result.Ok, record, maxAttempts, CancellationToken.None);
+        // Written back in batches by WriteBackAsync; the lease stays held (and heartbeaten) until then.
+        await _finished.Writer.WriteAsync((result.Key, held, result.Ok, record));
     }
 
     public async ValueTask DisposeAsync()
     {
+        _finished.Writer.TryComplete();
+        if (_writer is not null)
+        {
+            await _writer;
+        }
+
         await _stop.CancelAsync();
         if (_heartbeat is not null)
         {
@@ -108,6 +118,33 @@ internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int max
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>
+    /// Writes finished items back a batch at a time (whatever has gathered since the last write, up to 1,000): one
+    /// round trip per batch. A result whose lease was lost (it ran past --lease without a heartbeat) is dropped by the
+    /// queue: the item belongs to its next owner.
+    /// </summary>
+    private async Task WriteBackAsync()
+    {
+        var reader = _finished.Reader;
+        var batch = new List<(string Key, QueueLease Lease, bool Ok, string Result)>();
+        while (await reader.WaitToReadAsync())
+        {
+            while (batch.Count < 1000 && reader.TryRead(out var next))
+            {
+                batch.Add(next);
+            }
+
+            await queue.FinishManyAsync([.. batch.Select(b => (b.Lease, b.Ok, b.Result))], maxAttempts, CancellationToken.None);
+            foreach (var done in batch)
+            {
+                // Only this lease: the item may be leased again already (a failure with attempts left).
+                _held.TryRemove(new KeyValuePair<string, QueueLease>(done.Key, done.Lease));
+            }
+
+            batch.Clear();
+        }
     }
 
     private async Task HeartbeatAsync(CancellationToken cancellationToken)
