@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Fanout.Cli.Console;
@@ -16,6 +17,7 @@ namespace Fanout.Cli;
 /// </summary>
 internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int maxAttempts) : IAsyncDisposable
 {
+    private const int MaxBatch = 1000;
     private static readonly TimeSpan EmptyWait = TimeSpan.FromMilliseconds(300);
     private readonly ConcurrentDictionary<string, QueueLease> _held = new(StringComparer.Ordinal);
     private readonly string _owner = string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}:{Environment.ProcessId}");
@@ -30,9 +32,17 @@ internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int max
     {
         _heartbeat ??= HeartbeatAsync(_stop.Token);
         _writer ??= WriteBackAsync();
+        // The batch grows while the pool takes a whole batch in under 100 ms (quick items: fewer round trips) and
+        // shrinks when one lasts over a second (slow items: a lost worker strands fewer).
+        var size = batch;
+        var taken = Stopwatch.StartNew();
         while (!cancellationToken.IsCancellationRequested)
         {
-            var leases = await queue.LeaseAsync(_owner, batch, lease, maxAttempts, cancellationToken);
+            size = taken.Elapsed < TimeSpan.FromMilliseconds(100) ? Math.Min(size * 2, MaxBatch)
+                : taken.Elapsed > TimeSpan.FromSeconds(1) ? Math.Max(size / 2, batch)
+                : size;
+            var leases = await queue.LeaseAsync(_owner, size, lease, maxAttempts, cancellationToken);
+            taken.Restart();
             if (leases.Count == 0)
             {
                 var counts = (await queue.StatusAsync(cancellationToken)).Counts;

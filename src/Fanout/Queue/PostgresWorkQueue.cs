@@ -102,22 +102,13 @@ public sealed class PostgresWorkQueue : IAsyncDisposable
     public async Task<IReadOnlyList<QueueLease>> LeaseAsync(string owner, int count, TimeSpan lease, int maxAttempts, CancellationToken cancellationToken = default)
     {
         await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var expire = new NpgsqlCommand(
-            "UPDATE fanout_queue SET state = 'failed', ok = false, lease_token = NULL, updated_at = now(), result = coalesce(result, '{\"error\":\"its worker was lost on the last attempt\"}') WHERE queue = $1 AND state = 'leased' AND lease_expires_at < now() AND attempts >= $2",
-            connection))
-        {
-            expire.Parameters.Add(new NpgsqlParameter { Value = Name });
-            expire.Parameters.Add(new NpgsqlParameter { Value = maxAttempts });
-            await expire.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         await using var command = new NpgsqlCommand(
             """
             UPDATE fanout_queue q
             SET state = 'leased', attempts = q.attempts + 1, lease_owner = $2, lease_token = gen_random_uuid(),
                 lease_expires_at = now() + $3 * interval '1 millisecond', updated_at = now()
             FROM (SELECT key FROM fanout_queue
-                  WHERE queue = $1 AND (state = 'pending' OR (state = 'leased' AND lease_expires_at < now()))
+                  WHERE queue = $1 AND (state = 'pending' OR (state = 'leased' AND lease_expires_at < now() AND attempts < $5))
                   ORDER BY position LIMIT $4 FOR UPDATE SKIP LOCKED) ready
             WHERE q.queue = $1 AND q.key = ready.key
             RETURNING q.key, q.lease_token, q.attempts
@@ -127,11 +118,25 @@ public sealed class PostgresWorkQueue : IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter { Value = owner });
         command.Parameters.Add(new NpgsqlParameter { Value = lease.TotalMilliseconds });
         command.Parameters.Add(new NpgsqlParameter { Value = count });
+        command.Parameters.Add(new NpgsqlParameter { Value = maxAttempts });
         var leases = new List<QueueLease>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            leases.Add(new QueueLease(reader.GetString(0), reader.GetGuid(1), reader.GetInt32(2)));
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                leases.Add(new QueueLease(reader.GetString(0), reader.GetGuid(1), reader.GetInt32(2)));
+            }
+        }
+
+        if (leases.Count < count)
+        {
+            // Near the end: an item whose worker was lost on its last allowed attempt is failed, not leased again.
+            await using var expire = new NpgsqlCommand(
+                "UPDATE fanout_queue SET state = 'failed', ok = false, lease_token = NULL, updated_at = now(), result = coalesce(result, '{\"error\":\"its worker was lost on the last attempt\"}') WHERE queue = $1 AND state = 'leased' AND lease_expires_at < now() AND attempts >= $2",
+                connection);
+            expire.Parameters.Add(new NpgsqlParameter { Value = Name });
+            expire.Parameters.Add(new NpgsqlParameter { Value = maxAttempts });
+            await expire.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return leases;
