@@ -146,7 +146,8 @@ internal static class JobRunner
 
             // An input that holds nothing to do is a mistake more often than not (a glob that matches nothing, an
             // empty list from a failed step): the same rule for every job.
-            var empty = failure is null && !interruption.Interrupted && stats.Completed == 0 && stats.InvalidInputs == 0 && resumed.Skipped == 0;
+            // A queue worker that found nothing left (the others finished it) is not a mistake.
+            var empty = failure is null && !interruption.Interrupted && stats.Completed == 0 && stats.InvalidInputs == 0 && resumed.Skipped == 0 && queued is null;
             if (empty)
             {
                 System.Console.Error.WriteLine($"fanout: no {job.Expected} in the input");

@@ -26,6 +26,7 @@ internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int max
         System.Threading.Channels.Channel.CreateUnbounded<(string, QueueLease, bool, string)>(new() { SingleReader = true });
     private Task? _heartbeat;
     private Task? _writer;
+    private long _taken;
 
     /// <summary>The items of the queue, leased as the pool takes them, until the queue has nothing pending or leased.</summary>
     public async IAsyncEnumerable<TItem> ItemsAsync<TItem, TResult>(JobSpec<TItem, TResult> job, int batch, WorkStats stats, ProgressDisplay progress, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -61,7 +62,8 @@ internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int max
                 TItem item;
                 try
                 {
-                    item = job.Parse!(new InputLine(queue.Name, held.Attempt, held.Key));
+                    // Line numbers count this worker's items ({#} in a --cmd template): the queue has no global order.
+                    item = job.Parse!(new InputLine(queue.Name, ++_taken, held.Key));
                 }
                 catch (InputFormatException ex)
                 {

@@ -160,7 +160,9 @@ internal static class TestCommand
 
             var items = new List<CommandItem>();
             var invalid = 0;
-            await foreach (var line in InputReader.ReadLinesAsync(sources, System.Console.OpenStandardInput, cancellationToken))
+            // With --queue the lines come from the queue, as the pool takes them.
+            var lines = settings.Queue is null ? InputReader.ReadLinesAsync(sources, System.Console.OpenStandardInput, cancellationToken) : AsyncEnumerable.Empty<InputLine>();
+            await foreach (var line in lines)
             {
                 try
                 {
@@ -207,6 +209,7 @@ internal static class TestCommand
                 Noun = noun,
                 Expected = noun,
                 Source = _ => planned.ToAsyncEnumerable(),
+                Parse = line => runner.ParseLine(line, line.LineNumber - 1),
                 Total = planned.Count,
                 InvalidInputs = invalid,
                 Handler = runner,

@@ -91,7 +91,9 @@ public sealed class PostgresWorkQueue : IAsyncDisposable
 
     /// <summary>
     /// Leases up to <paramref name="count"/> items: pending ones, and leased ones whose lease ran out. Each lease counts
-    /// an attempt; an item whose lease ran out after its last allowed attempt is marked failed instead.
+    /// an attempt. A lost lease (its worker was killed) does not use up the item's attempts: it may be leased two
+    /// times more than <paramref name="maxAttempts"/> before it is failed as <c>worker_lost</c> (an item that kills
+    /// every worker that runs it must end too).
     /// </summary>
     /// <param name="owner">Who leases (host and process), shown by the status.</param>
     /// <param name="count">At most this many.</param>
@@ -108,7 +110,7 @@ public sealed class PostgresWorkQueue : IAsyncDisposable
             SET state = 'leased', attempts = q.attempts + 1, lease_owner = $2, lease_token = gen_random_uuid(),
                 lease_expires_at = now() + $3 * interval '1 millisecond', updated_at = now()
             FROM (SELECT key FROM fanout_queue
-                  WHERE queue = $1 AND (state = 'pending' OR (state = 'leased' AND lease_expires_at < now() AND attempts < $5))
+                  WHERE queue = $1 AND (state = 'pending' OR (state = 'leased' AND lease_expires_at < now() AND attempts < $5 + 2))
                   ORDER BY position LIMIT $4 FOR UPDATE SKIP LOCKED) ready
             WHERE q.queue = $1 AND q.key = ready.key
             RETURNING q.key, q.lease_token, q.attempts
@@ -132,7 +134,7 @@ public sealed class PostgresWorkQueue : IAsyncDisposable
         {
             // Near the end: an item whose worker was lost on its last allowed attempt is failed, not leased again.
             await using var expire = new NpgsqlCommand(
-                "UPDATE fanout_queue SET state = 'failed', ok = false, lease_token = NULL, updated_at = now(), result = coalesce(result, '{\"error\":\"its worker was lost on the last attempt\"}') WHERE queue = $1 AND state = 'leased' AND lease_expires_at < now() AND attempts >= $2",
+                "UPDATE fanout_queue SET state = 'failed', ok = false, lease_token = NULL, updated_at = now(), result = json_build_object('key', key, 'ok', false, 'error', 'its worker was lost ' || attempts || ' times (killed, or its machine gone)', 'error_kind', 'worker_lost', 'attempts', attempts)::text WHERE queue = $1 AND state = 'leased' AND lease_expires_at < now() AND attempts >= $2 + 2",
                 connection);
             expire.Parameters.Add(new NpgsqlParameter { Value = Name });
             expire.Parameters.Add(new NpgsqlParameter { Value = maxAttempts });

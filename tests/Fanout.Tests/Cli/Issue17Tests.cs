@@ -160,3 +160,40 @@ public sealed class QueueTests(PostgresServer server) : IAsyncLifetime
         Assert.True(status.Stdout.Contains("leased 0", StringComparison.Ordinal), status.Stdout);
     }
 }
+
+/// <summary>Tests through the shared queue: a killed worker's running tests are run again by the others.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class QueueTestItemsTests(PostgresServer server)
+{
+    [Fact]
+    public async Task Issue17_A_killed_workers_running_tests_are_run_by_another_worker()
+    {
+        using var temp = new TempDirectory();
+        const int Tests = 40;
+        var name = "t" + Guid.NewGuid().ToString("N")[..8];
+        temp.Write("tests.txt", string.Concat(Enumerable.Range(1, Tests).Select(i => $"t{i}\tsleep 0.3; echo t{i} >> ran.txt\n")));
+        var db = server.Url();
+
+        var push = await FanoutCli.RunAsync(temp.Path, ["queue", "push", db, name, "tests.txt"]);
+        var workers = Enumerable.Range(1, 3).Select(w => FanoutCli.Start(temp.Path, ["test", "--queue", $"{db}#{name}", "-j", "4", "--lease", "2s", "-q", "-o", $"w{w}.jsonl"])).ToList();
+        await Eventually.TrueAsync(() => File.Exists(temp.File("ran.txt")), "the first test ran", TimeSpan.FromSeconds(30));
+        workers[0].Kill();
+        foreach (var worker in workers)
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await worker.WaitForExitAsync(limit.Token);
+        }
+
+        var results = await FanoutCli.RunAsync(temp.Path, ["queue", "results", db, name]);
+
+        Assert.True(push.ExitCode == 0, push.ToString());
+        Assert.Equal(0, workers[1].ExitCode);
+        Assert.Equal(0, workers[2].ExitCode);
+        var records = results.JsonLines;
+        Assert.Equal(Tests, records.Count);
+        Assert.Equal(Tests, records.Select(r => r.GetProperty("key").GetString()).Distinct().Count());
+        Assert.All(records, r => Assert.Equal("passed", r.GetProperty("outcome").GetString()));
+        // Every test ran; those the killed worker was running ran again elsewhere.
+        Assert.Equal(Tests, File.ReadAllLines(temp.File("ran.txt")).Distinct().Count());
+    }
+}
