@@ -123,7 +123,7 @@ internal sealed class CommonOptions
     }
 
     /// <summary><c>-j</c>: a number of items at once, or <c>auto</c> / <c>auto:MAX</c> for an adaptive limit.</summary>
-    internal static (int? Fixed, AutoConcurrency? Auto) ParseConcurrency(string? text)
+    internal static (int? Fixed, AutoConcurrency? Auto) ParseConcurrency(string? text, bool local = false)
     {
         if (text is null)
         {
@@ -138,7 +138,7 @@ internal sealed class CommonOptions
                 throw new UsageException($"--concurrency: 'auto:MAX' needs MAX between 1 and 100000 (got '{text}')");
             }
 
-            return (null, new AutoConcurrency(max));
+            return (null, new AutoConcurrency(max) { Local = local });
         }
 
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var fixedCount) || fixedCount < 1)
@@ -152,7 +152,7 @@ internal sealed class CommonOptions
     /// <summary>Validates the raw values; a bad one is a <see cref="UsageException"/> naming the option.</summary>
     public CommonSettings Validate(ParseResult parse)
     {
-        var (explicitConcurrency, auto) = ParseConcurrency(parse.GetValue(Concurrency));
+        var (explicitConcurrency, auto) = ParseConcurrency(parse.GetValue(Concurrency), _words.LocalWork);
         var concurrency = explicitConcurrency ?? 1;
 
         var retries = parse.GetValue(Retries);
@@ -281,4 +281,7 @@ internal sealed record JobWords
 
     /// <summary>Whether a latency is measured (from an item's rate slot, under <c>--rate</c>).</summary>
     public bool LatencyFromSlot { get; init; }
+
+    /// <summary>Whether the work's limit is this machine (commands), for <c>-j auto</c> (<see cref="AutoConcurrency.Local"/>).</summary>
+    public bool LocalWork { get; init; }
 }

@@ -64,6 +64,8 @@ internal static class TestCommand
             TimeoutHelp = tests ? "Time limit of one run of a test (its whole process group is stopped)" : "Time limit of one run of a command (its whole process group is stopped)",
             ShardHelp = tests ? "Run only shard I of N (1 <= I <= N): with past durations the shards get even totals, else a stable hash of each test's name" : null,
             Progress = tests ? "auto" : "none",
+            // -j auto for commands: their limit is this machine (a free core lets the slow start go on at once).
+            LocalWork = true,
         });
         if (!tests)
         {
@@ -128,12 +130,6 @@ internal static class TestCommand
             if ((sources.Length == 0 || sources.Contains(InputReader.StandardInputName)) && !System.Console.IsInputRedirected)
             {
                 System.Console.Error.WriteLine($"fanout: reading {noun} from stdin; Ctrl+D to end");
-            }
-
-            // -j auto for commands: their limit is this machine (an idle core lets the slow start go on at once).
-            if (settings.Pool.Auto is { } auto)
-            {
-                settings = settings with { Pool = settings.Pool with { Auto = new AutoConcurrency(auto.Max) { Local = true } } };
             }
 
             var options = new CommandOptions

@@ -180,21 +180,7 @@ public sealed class PostgresWorkQueue : IAsyncDisposable
     public async Task<bool> FinishAsync(QueueLease lease, bool ok, string result, int maxAttempts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(
-            """
-            UPDATE fanout_queue SET ok = $3, result = $4, lease_token = NULL, lease_expires_at = NULL, updated_at = now(),
-                state = CASE WHEN $3 THEN 'done' WHEN attempts >= $5 THEN 'failed' ELSE 'pending' END
-            WHERE queue = $1 AND key = $2 AND lease_token = $6 AND state = 'leased'
-            """,
-            connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = Name });
-        command.Parameters.Add(new NpgsqlParameter { Value = lease.Key });
-        command.Parameters.Add(new NpgsqlParameter { Value = ok });
-        command.Parameters.Add(new NpgsqlParameter { Value = result });
-        command.Parameters.Add(new NpgsqlParameter { Value = maxAttempts });
-        command.Parameters.Add(new NpgsqlParameter { Value = lease.Token });
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        return await FinishManyAsync([(lease, ok, result)], maxAttempts, cancellationToken).ConfigureAwait(false) == 1;
     }
 
     /// <summary>
