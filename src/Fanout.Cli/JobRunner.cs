@@ -120,8 +120,13 @@ internal static class JobRunner
                         await writer.WriteAsync(result, job.WriteRecord);
                     }
                 }
+
+                if (queued is not null)
+                {
+                    await queued.CompleteAsync();
+                }
             }
-            catch (Exception ex) when ((job.ExplainFailure?.Invoke(ex) ?? InputFailure(ex)) is { } explained)
+            catch (Exception ex) when ((job.ExplainFailure?.Invoke(ex) ?? InputFailure(ex) ?? QueueFailure(ex, settings)) is { } explained)
             {
                 // The run cannot go on (the input became unreadable, say): the results so far are kept and summed up.
                 progress.Message($"fanout: {Terminal.Escape(explained.Message)}");
@@ -205,6 +210,11 @@ internal static class JobRunner
         IOException or FormatException => new RunFailure($"reading input failed: {exception.Message}", ExitCodes.Usage),
         _ => null,
     };
+
+    /// <summary>The queue's database failed mid-run (after the write-back's own retries): this worker stops.</summary>
+    private static RunFailure? QueueFailure(Exception exception, CommonSettings settings) => settings.Queue is not null && exception is Npgsql.NpgsqlException or System.Net.Sockets.SocketException
+        ? new RunFailure($"--queue: the database failed: {WorkError.Flatten(exception.Message)}; this worker stopped (what it held goes back to the queue when its leases run out, in {SummaryPrinter.Format(settings.Lease)})", ExitCodes.Usage)
+        : null;
 
     private static async IAsyncEnumerable<TItem> ParseAsync<TItem, TResult>(
         JobSpec<TItem, TResult> job,

@@ -119,6 +119,13 @@ internal static class QueueCommand
         var status = await queue.StatusAsync(cancellationToken);
         var total = status.Counts.Values.Sum();
         System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Terminal.Escape(queue.Name)}: {total} items: {string.Join(", ", status.Counts.Select(c => $"{c.Key} {c.Value}"))}"));
+        var eta = status.Eta is { } left ? (left == TimeSpan.Zero ? "nothing left" : $"ETA {Console.BarProgressDisplay.FormatLeft(left)}") : "no ETA: nothing finished in the last minute";
+        System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  rate {status.Rate:0.#}/s over the last minute, {eta}"));
+        if (status.Relet > 0)
+        {
+            System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {status.Relet} items were leased again after their worker was lost (each may have run twice)"));
+        }
+
         foreach (var (owner, leased, lastSeen) in status.Owners)
         {
             System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Terminal.Escape(owner)}  holds {leased}, last seen {lastSeen:yyyy-MM-ddTHH:mm:ss}Z"));

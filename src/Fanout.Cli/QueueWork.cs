@@ -19,12 +19,19 @@ internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int max
 {
     private const int MaxBatch = 1000;
     private static readonly TimeSpan EmptyWait = TimeSpan.FromMilliseconds(300);
+    private static readonly TimeSpan BatchSpan = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan LeaseAheadBelow = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan GatherWait = TimeSpan.FromMilliseconds(20);
+    private const int GatherCount = 100;
+    private const int WriteAttempts = 5;
     private readonly ConcurrentDictionary<string, QueueLease> _held = new(StringComparer.Ordinal);
     private readonly string _owner = string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}:{Environment.ProcessId}");
     private readonly CancellationTokenSource _stop = new();
     private readonly System.Threading.Channels.Channel<(string Key, QueueLease Lease, bool Ok, string Result)> _finished =
-        System.Threading.Channels.Channel.CreateUnbounded<(string, QueueLease, bool, string)>(new() { SingleReader = true });
+        System.Threading.Channels.Channel.CreateUnbounded<(string, QueueLease, bool, string)>();
     private Task? _heartbeat;
+    private volatile QueueLease[] _waiting = [];
+    private volatile IReadOnlyList<QueueLease> _ahead = [];
     private Task? _writer;
     private long _taken;
 
@@ -33,50 +40,127 @@ internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int max
     {
         _heartbeat ??= HeartbeatAsync(_stop.Token);
         _writer ??= WriteBackAsync();
-        // The batch grows while the pool takes a whole batch in under 100 ms (quick items: fewer round trips) and
-        // shrinks when one lasts over a second (slow items: a lost worker strands fewer).
+        // A batch is what the pool takes in about 100 ms (quick items: few round trips; slow items: a lost worker
+        // strands few, and the end of the queue is shared evenly), at least `batch`, at most 1,000, at most doubling
+        // from one batch to the next.
         var size = batch;
+        var previous = 0;
         var taken = Stopwatch.StartNew();
-        while (!cancellationToken.IsCancellationRequested)
+        (Task<IReadOnlyList<QueueLease>> Leases, int Asked)? next = null;
+        var unstarted = new Queue<QueueLease>();
+        try
         {
-            size = taken.Elapsed < TimeSpan.FromMilliseconds(100) ? Math.Min(size * 2, MaxBatch)
-                : taken.Elapsed > TimeSpan.FromSeconds(1) ? Math.Max(size / 2, batch)
-                : size;
-            var leases = await queue.LeaseAsync(_owner, size, lease, maxAttempts, cancellationToken);
-            taken.Restart();
-            if (leases.Count == 0)
+            while (!cancellationToken.IsCancellationRequested)
             {
-                var counts = (await queue.StatusAsync(cancellationToken)).Counts;
-                if (counts.GetValueOrDefault("pending") + counts.GetValueOrDefault("leased") == 0)
+                var asked = next?.Asked ?? size;
+                var leases = await (next?.Leases ?? queue.LeaseAsync(_owner, size, lease, maxAttempts, cancellationToken));
+                next = null;
+                _ahead = [];
+                if (leases.Count == 0)
                 {
-                    yield break;
-                }
+                    var counts = (await queue.StatusAsync(cancellationToken)).Counts;
+                    if (counts.GetValueOrDefault("pending") + counts.GetValueOrDefault("leased") == 0)
+                    {
+                        yield break;
+                    }
 
-                // Others hold the rest (or this worker does): theirs come back if their leases run out.
-                await Task.Delay(EmptyWait, cancellationToken);
-                continue;
-            }
+                    // Others hold the rest (or this worker does): theirs come back if their leases run out.
+                    await Task.Delay(EmptyWait, cancellationToken);
+                    if (_writer.IsFaulted)
+                    {
+                        // This worker's results cannot be written back: stop, its leases run out and others redo them.
+                        await _writer;
+                    }
 
-            foreach (var held in leases)
-            {
-                TItem item;
-                try
-                {
-                    // Line numbers count this worker's items ({#} in a --cmd template): the queue has no global order.
-                    item = job.Parse!(new InputLine(queue.Name, ++_taken, held.Key));
-                }
-                catch (InputFormatException ex)
-                {
-                    stats.AddInvalidInput();
-                    progress.Message(Terminal.Escape($"{queue.Name}: {held.Key}: {ex.Reason}"));
-                    await queue.FinishAsync(held, ok: false, Json(held.Key, ex.Reason), maxAttempts: 0, cancellationToken);
+                    previous = 0;
                     continue;
                 }
 
-                _held[job.Handler!.GetKey(item)] = held;
-                yield return item;
+                foreach (var leased in leases)
+                {
+                    unstarted.Enqueue(leased);
+                }
+
+                _waiting = [.. unstarted];
+                // Quick items (the last batch went in under half a second): lease the next batch while this one is
+                // worked, so the pool does not wait for the round trip; a full batch says more are likely there, a
+                // short one was the end. Slow items do not lease ahead: near the end that would leave others idle.
+                var quick = taken.Elapsed < LeaseAheadBelow;
+                if (previous > 0)
+                {
+                    var rate = previous / Math.Max(taken.Elapsed.TotalSeconds, 0.001);
+                    size = (int)Math.Clamp(rate * BatchSpan.TotalSeconds, batch, Math.Max(batch, Math.Min(size * 2, MaxBatch)));
+                }
+
+                previous = leases.Count;
+                taken.Restart();
+                if (quick && leases.Count == asked)
+                {
+                    next = (LeaseAheadAsync(size, cancellationToken), size);
+                }
+
+                while (unstarted.TryDequeue(out var held))
+                {
+                    TItem item;
+                    try
+                    {
+                        // Line numbers count this worker's items ({#} in a --cmd template): the queue has no global order.
+                        item = job.Parse!(new InputLine(queue.Name, ++_taken, held.Key));
+                    }
+                    catch (InputFormatException ex)
+                    {
+                        stats.AddInvalidInput();
+                        progress.Message(Terminal.Escape($"{queue.Name}: {held.Key}: {ex.Reason}"));
+                        await queue.FinishAsync(held, ok: false, Json(held.Key, ex.Reason), maxAttempts: 0, cancellationToken);
+                        continue;
+                    }
+
+                    _held[job.Handler!.GetKey(item)] = held;
+                    yield return item;
+                }
             }
         }
+        finally
+        {
+            // Stopped (Ctrl+C, --max-failures): what this worker leased but never started goes back to the queue now,
+            // not when its lease runs out.
+            _waiting = [];
+            _ahead = [];
+            if (next is { } late)
+            {
+                try
+                {
+                    foreach (var leased in await late.Leases)
+                    {
+                        unstarted.Enqueue(leased);
+                    }
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or Npgsql.NpgsqlException or TimeoutException or IOException)
+                {
+                    // Never leased, or its leases run out in --lease.
+                }
+            }
+
+            if (unstarted.Count > 0)
+            {
+                try
+                {
+                    await queue.ReleaseAsync([.. unstarted.Select(u => u.Token)], CancellationToken.None);
+                }
+                catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or IOException)
+                {
+                    // The database is gone: their leases run out in --lease and they come back then.
+                }
+            }
+        }
+    }
+
+    /// <summary>Leases the next batch while the current one is worked; heartbeaten as soon as it is held.</summary>
+    private async Task<IReadOnlyList<QueueLease>> LeaseAheadAsync(int size, CancellationToken cancellationToken)
+    {
+        var leases = await queue.LeaseAsync(_owner, size, lease, maxAttempts, cancellationToken);
+        _ahead = leases;
+        return leases;
     }
 
     /// <summary>Writes a finished item's result record back to the queue.</summary>
@@ -95,7 +179,22 @@ internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int max
 
         var record = System.Text.Encoding.UTF8.GetString(buffer.ToArray()).TrimEnd('\n');
         // Written back in batches by WriteBackAsync; the lease stays held (and heartbeaten) until then.
+        if (_writer is { IsFaulted: true })
+        {
+            await _writer;
+        }
+
         await _finished.Writer.WriteAsync((result.Key, held, result.Ok, record));
+    }
+
+    /// <summary>Writes back what is left; a failure of the write-back (after its retries) is thrown here.</summary>
+    public async Task CompleteAsync()
+    {
+        _finished.Writer.TryComplete();
+        if (_writer is not null)
+        {
+            await _writer;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -103,7 +202,8 @@ internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int max
         _finished.Writer.TryComplete();
         if (_writer is not null)
         {
-            await _writer;
+            // Reported by CompleteAsync or by the run's own failure (a stopped run's write-back is best effort).
+            await _writer.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
         await _stop.CancelAsync();
@@ -133,9 +233,9 @@ internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int max
     }
 
     /// <summary>
-    /// Writes finished items back a batch at a time (whatever has gathered since the last write, up to 1,000): one
-    /// round trip per batch. A result whose lease was lost (it ran past --lease without a heartbeat) is dropped by the
-    /// queue: the item belongs to its next owner.
+    /// Writes finished items back a batch at a time (whatever has gathered in up to 20 ms, up to 1,000): one round trip
+    /// per batch, tried again over about 10 s when the database cannot be reached. A result whose lease was lost (it ran
+    /// past --lease without a heartbeat) is dropped by the queue: the item belongs to its next owner.
     /// </summary>
     private async Task WriteBackAsync()
     {
@@ -143,12 +243,31 @@ internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int max
         var batch = new List<(string Key, QueueLease Lease, bool Ok, string Result)>();
         while (await reader.WaitToReadAsync())
         {
+            // Quick items finish a few at a time: gather for a moment, so a round trip carries a batch, not a handful.
+            if (reader.Count < GatherCount)
+            {
+                await Task.Delay(GatherWait);
+            }
+
             while (batch.Count < 1000 && reader.TryRead(out var next))
             {
                 batch.Add(next);
             }
 
-            await queue.FinishManyAsync([.. batch.Select(b => (b.Lease, b.Ok, b.Result))], maxAttempts, CancellationToken.None);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await queue.FinishManyAsync([.. batch.Select(b => (b.Lease, b.Ok, b.Result))], maxAttempts, CancellationToken.None);
+                    break;
+                }
+                catch (Exception ex) when (attempt < WriteAttempts && ex is Npgsql.NpgsqlException or TimeoutException or IOException)
+                {
+                    // The database blinked: the leases are still held (heartbeat), so try the same batch again.
+                    await Task.Delay(TimeSpan.FromSeconds(attempt));
+                }
+            }
+
             foreach (var done in batch)
             {
                 // Only this lease: the item may be leased again already (a failure with attempts left).
@@ -167,7 +286,8 @@ internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int max
             try
             {
                 await Task.Delay(every, cancellationToken);
-                await queue.HeartbeatAsync([.. _held.Values.Select(h => h.Token)], lease, cancellationToken);
+                // Leased and not started yet (the batch being handed out, and the one leased ahead) is held too.
+                await queue.HeartbeatAsync([.. _held.Values.Select(h => h.Token).Concat(_waiting.Select(w => w.Token)).Concat(_ahead.Select(a => a.Token)).Distinct()], lease, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

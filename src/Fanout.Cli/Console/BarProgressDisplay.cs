@@ -86,7 +86,7 @@ internal sealed class BarProgressDisplay(string job, string noun, WorkStats stat
         return (status + " ", done, bar - done, after);
     }
 
-    private static string FormatLeft(TimeSpan left) => left.TotalHours >= 1
+    public static string FormatLeft(TimeSpan left) => left.TotalHours >= 1
         ? string.Create(CultureInfo.InvariantCulture, $"{(int)left.TotalHours}:{left.Minutes:00}:{left.Seconds:00}")
         : string.Create(CultureInfo.InvariantCulture, $"{left.Minutes}:{left.Seconds:00}");
 

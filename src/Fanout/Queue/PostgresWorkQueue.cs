@@ -10,10 +10,14 @@ namespace Fanout.Queue;
 /// (the worker was killed, its machine lost) puts the item back, and each lease counts an attempt. Finishing is fenced
 /// by the lease's token, so a worker whose lease ran out cannot overwrite the next owner's result.
 /// States: <c>pending</c> -> <c>leased</c> -> <c>done</c> | <c>failed</c> (or back to <c>pending</c> on a lost
-/// lease or a failure with attempts left). The table (<c>fanout_queue</c>, schema version 1) is made on first use.
+/// lease or a failure with attempts left). As in PGMQ, one column says when an item may be leased next
+/// (<c>visible_at</c>: its push or return time when pending, its lease's expiry when leased, null when finished), so
+/// leasing is one ordered index range whatever the queue's size. The table (<c>fanout_queue</c>, schema version 2) is
+/// made on first use; a version 1 table is upgraded in place.
 /// </summary>
 public sealed class PostgresWorkQueue : IAsyncDisposable
 {
+    private const string SchemaComment = "fanout work queue, schema 2";
     private readonly NpgsqlDataSource _source;
 
     private PostgresWorkQueue(NpgsqlDataSource source, string name)
@@ -34,30 +38,64 @@ public sealed class PostgresWorkQueue : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         // The slim builder (trimming-safe, for the native program) needs arrays turned on: push and heartbeat send them.
-        var source = new NpgsqlSlimDataSourceBuilder(PostgresSink.ConnectionString(database)).EnableArrays().Build();
+        // The same few statements run all the time: prepared once per connection, not parsed and planned each time.
+        var settings = new NpgsqlConnectionStringBuilder(PostgresSink.ConnectionString(database)) { MaxAutoPrepare = 16 };
+        var source = new NpgsqlSlimDataSourceBuilder(settings.ToString()).EnableArrays().Build();
         try
         {
             await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand(
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            // Workers starting together must not race to make the table (CREATE ... IF NOT EXISTS is not atomic).
+            await using (var command = new NpgsqlCommand(
                 """
+                SELECT pg_advisory_xact_lock(hashtext('fanout_queue'));
                 CREATE TABLE IF NOT EXISTS fanout_queue (
                     queue text NOT NULL,
                     key text NOT NULL,
                     position bigserial,
                     state text NOT NULL DEFAULT 'pending',
                     attempts integer NOT NULL DEFAULT 0,
+                    relet integer NOT NULL DEFAULT 0,
+                    visible_at timestamptz DEFAULT now(),
                     lease_owner text,
                     lease_token uuid,
-                    lease_expires_at timestamptz,
                     ok boolean,
                     result text,
                     updated_at timestamptz NOT NULL DEFAULT now(),
                     PRIMARY KEY (queue, key));
-                CREATE INDEX IF NOT EXISTS fanout_queue_ready ON fanout_queue (queue, state, position);
-                COMMENT ON TABLE fanout_queue IS 'fanout work queue, schema 1';
                 """,
-                connection);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                connection,
+                transaction))
+            {
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await using (var command = new NpgsqlCommand("SELECT coalesce(obj_description('fanout_queue'::regclass, 'pg_class'), '')", connection, transaction))
+            {
+                var comment = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+                if (comment != SchemaComment)
+                {
+                    await using var upgrade = new NpgsqlCommand(
+                        $"""
+                        ALTER TABLE fanout_queue ADD COLUMN IF NOT EXISTS relet integer NOT NULL DEFAULT 0,
+                            ADD COLUMN IF NOT EXISTS visible_at timestamptz DEFAULT now();
+                        DO $$ BEGIN
+                            IF EXISTS (SELECT FROM information_schema.columns WHERE table_name = 'fanout_queue' AND column_name = 'lease_expires_at') THEN
+                                UPDATE fanout_queue SET visible_at = CASE state WHEN 'pending' THEN updated_at WHEN 'leased' THEN lease_expires_at END;
+                                ALTER TABLE fanout_queue DROP COLUMN lease_expires_at;
+                            END IF;
+                        END $$;
+                        DROP INDEX IF EXISTS fanout_queue_ready;
+                        CREATE INDEX IF NOT EXISTS fanout_queue_visible ON fanout_queue (queue, visible_at, position) WHERE visible_at IS NOT NULL;
+                        COMMENT ON TABLE fanout_queue IS '{SchemaComment}';
+                        """,
+                        connection,
+                        transaction);
+                    await upgrade.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return new PostgresWorkQueue(source, name);
         }
         catch
@@ -106,12 +144,14 @@ public sealed class PostgresWorkQueue : IAsyncDisposable
         await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
             """
+            WITH ready AS MATERIALIZED (
+                SELECT key FROM fanout_queue
+                WHERE queue = $1 AND visible_at <= now() AND attempts < $5 + 2
+                ORDER BY visible_at, position LIMIT $4 FOR UPDATE SKIP LOCKED)
             UPDATE fanout_queue q
-            SET state = 'leased', attempts = q.attempts + 1, lease_owner = $2, lease_token = gen_random_uuid(),
-                lease_expires_at = now() + $3 * interval '1 millisecond', updated_at = now()
-            FROM (SELECT key FROM fanout_queue
-                  WHERE queue = $1 AND (state = 'pending' OR (state = 'leased' AND lease_expires_at < now() AND attempts < $5 + 2))
-                  ORDER BY position LIMIT $4 FOR UPDATE SKIP LOCKED) ready
+            SET state = 'leased', attempts = q.attempts + 1, relet = q.relet + CASE WHEN q.state = 'leased' THEN 1 ELSE 0 END,
+                lease_owner = $2, lease_token = gen_random_uuid(), visible_at = now() + $3 * interval '1 millisecond', updated_at = now()
+            FROM ready
             WHERE q.queue = $1 AND q.key = ready.key
             RETURNING q.key, q.lease_token, q.attempts
             """,
@@ -134,7 +174,7 @@ public sealed class PostgresWorkQueue : IAsyncDisposable
         {
             // Near the end: an item whose worker was lost on its last allowed attempt is failed, not leased again.
             await using var expire = new NpgsqlCommand(
-                "UPDATE fanout_queue SET state = 'failed', ok = false, lease_token = NULL, updated_at = now(), result = json_build_object('key', key, 'ok', false, 'error', 'its worker was lost ' || attempts || ' times (killed, or its machine gone)', 'error_kind', 'worker_lost', 'attempts', attempts)::text WHERE queue = $1 AND state = 'leased' AND lease_expires_at < now() AND attempts >= $2 + 2",
+                "UPDATE fanout_queue SET state = 'failed', ok = false, lease_token = NULL, visible_at = NULL, updated_at = now(), result = json_build_object('key', key, 'ok', false, 'error', 'its worker was lost ' || attempts || ' times (killed, or its machine gone)', 'error_kind', 'worker_lost', 'attempts', attempts)::text WHERE queue = $1 AND state = 'leased' AND visible_at < now() AND attempts >= $2 + 2",
                 connection);
             expire.Parameters.Add(new NpgsqlParameter { Value = Name });
             expire.Parameters.Add(new NpgsqlParameter { Value = maxAttempts });
@@ -159,10 +199,34 @@ public sealed class PostgresWorkQueue : IAsyncDisposable
 
         await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
-            "UPDATE fanout_queue SET lease_expires_at = now() + $2 * interval '1 millisecond', updated_at = now() WHERE queue = $1 AND state = 'leased' AND lease_token = ANY($3)",
+            "UPDATE fanout_queue SET visible_at = now() + $2 * interval '1 millisecond', updated_at = now() WHERE queue = $1 AND state = 'leased' AND lease_token = ANY($3)",
             connection);
         command.Parameters.Add(new NpgsqlParameter { Value = Name });
         command.Parameters.Add(new NpgsqlParameter { Value = lease.TotalMilliseconds });
+        command.Parameters.Add(new NpgsqlParameter { Value = tokens.ToArray() });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Gives back leased items that were never started (the worker was stopped): pending again at once, the lease's
+    /// attempt not counted.
+    /// </summary>
+    /// <param name="tokens">The leases' tokens.</param>
+    /// <param name="cancellationToken">Cancels the update.</param>
+    /// <returns>How many were still held.</returns>
+    public async Task<int> ReleaseAsync(IReadOnlyCollection<Guid> tokens, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (tokens.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            "UPDATE fanout_queue SET state = 'pending', attempts = attempts - 1, lease_token = NULL, visible_at = now(), updated_at = now() WHERE queue = $1 AND state = 'leased' AND lease_token = ANY($2)",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = Name });
         command.Parameters.Add(new NpgsqlParameter { Value = tokens.ToArray() });
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -202,8 +266,9 @@ public sealed class PostgresWorkQueue : IAsyncDisposable
         await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
             """
-            UPDATE fanout_queue q SET ok = v.ok, result = v.result, lease_token = NULL, lease_expires_at = NULL, updated_at = now(),
-                state = CASE WHEN v.ok THEN 'done' WHEN q.attempts >= $2 THEN 'failed' ELSE 'pending' END
+            UPDATE fanout_queue q SET ok = v.ok, result = v.result, lease_token = NULL, updated_at = now(),
+                state = CASE WHEN v.ok THEN 'done' WHEN q.attempts >= $2 THEN 'failed' ELSE 'pending' END,
+                visible_at = CASE WHEN v.ok OR q.attempts >= $2 THEN NULL ELSE now() END
             FROM unnest($3::text[], $4::uuid[], $5::boolean[], $6::text[]) AS v(key, token, ok, result)
             WHERE q.queue = $1 AND q.key = v.key AND q.lease_token = v.token AND q.state = 'leased'
             """,
@@ -245,7 +310,29 @@ public sealed class PostgresWorkQueue : IAsyncDisposable
             }
         }
 
-        return new QueueStatus(counts, owners);
+        long relet;
+        double rate;
+        // The rate: items finished in the last minute over the time since the first of them (a run that began less
+        // than a minute ago is not diluted over a whole minute).
+        await using (var command = new NpgsqlCommand(
+            """
+            SELECT count(*) FILTER (WHERE relet > 0),
+                   count(*) FILTER (WHERE recent),
+                   extract(epoch FROM now() - min(updated_at) FILTER (WHERE recent))::float8
+            FROM (SELECT relet, updated_at, state IN ('done', 'failed') AND updated_at > now() - interval '1 minute' AS recent
+                  FROM fanout_queue WHERE queue = $1) q
+            """,
+            connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = Name });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            relet = reader.GetInt64(0);
+            var recent = reader.GetInt64(1);
+            rate = recent == 0 ? 0 : recent / Math.Max(reader.GetDouble(2), 1);
+        }
+
+        return new QueueStatus(counts, owners, relet, rate);
     }
 
     /// <summary>The result records of finished items, in push order.</summary>
@@ -267,7 +354,7 @@ public sealed class PostgresWorkQueue : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the update.</param>
     /// <returns>How many.</returns>
     public async Task<long> RetryFailedAsync(CancellationToken cancellationToken = default) =>
-        await ExecuteAsync("UPDATE fanout_queue SET state = 'pending', attempts = 0, ok = NULL, result = NULL, updated_at = now() WHERE queue = $1 AND state = 'failed'", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync("UPDATE fanout_queue SET state = 'pending', attempts = 0, ok = NULL, result = NULL, visible_at = now(), updated_at = now() WHERE queue = $1 AND state = 'failed'", cancellationToken).ConfigureAwait(false);
 
     /// <summary>Deletes the queue's items.</summary>
     /// <param name="cancellationToken">Cancels the delete.</param>
@@ -296,4 +383,19 @@ public sealed record QueueLease(string Key, Guid Token, int Attempt);
 /// <summary>A queue's counts by state and its workers.</summary>
 /// <param name="Counts">State (<c>pending</c>, <c>leased</c>, <c>done</c>, <c>failed</c>) to count.</param>
 /// <param name="Owners">Each worker seen: items it holds now and when it last wrote.</param>
-public sealed record QueueStatus(IReadOnlyDictionary<string, long> Counts, IReadOnlyList<(string Owner, long Leased, DateTimeOffset LastSeen)> Owners);
+/// <param name="Relet">Items leased again after their worker was lost: each may have run twice (at most once per lost
+/// lease), the only way an item runs more often than its attempts say.</param>
+/// <param name="Rate">Items finished (done or failed) per second over the last minute (or since the first finish, when
+/// that was less than a minute ago).</param>
+public sealed record QueueStatus(IReadOnlyDictionary<string, long> Counts, IReadOnlyList<(string Owner, long Leased, DateTimeOffset LastSeen)> Owners, long Relet, double Rate)
+{
+    /// <summary>When the rest (pending and leased) would be finished at <see cref="Rate"/>; null when nothing finishes.</summary>
+    public TimeSpan? Eta
+    {
+        get
+        {
+            var left = Counts.GetValueOrDefault("pending") + Counts.GetValueOrDefault("leased");
+            return left == 0 ? TimeSpan.Zero : Rate == 0 ? null : TimeSpan.FromSeconds(left / Rate);
+        }
+    }
+}

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Fanout.Tests.Support;
 using Xunit;
 
@@ -135,6 +136,8 @@ public sealed class QueueTests(PostgresServer server) : IAsyncLifetime
         await Eventually.TrueAsync(() => File.Exists(temp.File("w1.jsonl.tmp")) || workers[0].HasExited || Directory.GetFiles(temp.Path, "*.jsonl*").Length > 0, "worker 1 started", TimeSpan.FromSeconds(30));
         await Task.Delay(TimeSpan.FromMilliseconds(700));
         workers[0].Kill();
+        // Its leases stay as they were until they run out (2 s): what it held now is what may run twice.
+        var afterKill = await FanoutCli.RunAsync(temp.Path, ["queue", "status", db, name]);
         foreach (var worker in workers)
         {
             using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -158,6 +161,53 @@ public sealed class QueueTests(PostgresServer server) : IAsyncLifetime
         Assert.Equal(local.Count, local.Distinct().Count());
         Assert.False(File.Exists(temp.File("w1.jsonl")));
         Assert.True(status.Stdout.Contains("leased 0", StringComparison.Ordinal), status.Stdout);
+        Assert.Contains("nothing left", status.Stdout, StringComparison.Ordinal);
+        // Items that may have run twice are exactly the killed worker's leases (none of the survivors' ran out).
+        var held = System.Text.RegularExpressions.Regex.Match(afterKill.Stdout, $@":{workers[0].Id}  holds (\d+),");
+        var relet = System.Text.RegularExpressions.Regex.Match(status.Stdout, @"(\d+) items were leased again after their worker was lost");
+        Assert.True(held.Success && relet.Success, afterKill.Stdout + status.Stdout);
+        Assert.True(int.Parse(held.Groups[1].Value, CultureInfo.InvariantCulture) > 0, afterKill.Stdout);
+        Assert.Equal(held.Groups[1].Value, relet.Groups[1].Value);
+    }
+}
+
+/// <summary>A worker whose queue database goes away stops with an error instead of waiting for ever.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class QueueLostDatabaseTests(PostgresServer server)
+{
+    [Fact]
+    public async Task Issue17_A_worker_whose_database_is_dropped_stops_with_an_error()
+    {
+        using var temp = new TempDirectory();
+        var database = "lost" + Guid.NewGuid().ToString("N")[..8];
+        await using (var connection = new Npgsql.NpgsqlConnection(server.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE {database}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var db = server.Url(database);
+        temp.Write("tests.txt", string.Concat(Enumerable.Range(1, 200).Select(i => $"t{i}\tsleep 0.2\n")));
+        var push = await FanoutCli.RunAsync(temp.Path, ["queue", "push", db, "q", "tests.txt"]);
+        using var worker = FanoutCli.Start(temp.Path, ["test", "--queue", $"{db}#q", "-j", "4", "-q", "-o", "out.jsonl"]);
+        var stderrRead = worker.StandardError.ReadToEndAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await using (var connection = new Npgsql.NpgsqlConnection(server.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE {database} WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await worker.WaitForExitAsync(limit.Token);
+        var stderr = await stderrRead;
+
+        Assert.Equal(0, push.ExitCode);
+        Assert.NotEqual(0, worker.ExitCode);
+        Assert.Contains("fanout: --queue: the database failed", stderr, StringComparison.Ordinal);
+        Assert.Equal(2, worker.ExitCode);
     }
 }
 
@@ -178,6 +228,8 @@ public sealed class QueueTestItemsTests(PostgresServer server)
         var workers = Enumerable.Range(1, 3).Select(w => FanoutCli.Start(temp.Path, ["test", "--queue", $"{db}#{name}", "-j", "4", "--lease", "2s", "-q", "-o", $"w{w}.jsonl"])).ToList();
         await Eventually.TrueAsync(() => File.Exists(temp.File("ran.txt")), "the first test ran", TimeSpan.FromSeconds(30));
         workers[0].Kill();
+        // Its leases stay as they were until they run out (2 s): what it held now is what may run twice.
+        var afterKill = await FanoutCli.RunAsync(temp.Path, ["queue", "status", db, name]);
         foreach (var worker in workers)
         {
             using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -195,5 +247,118 @@ public sealed class QueueTestItemsTests(PostgresServer server)
         Assert.All(records, r => Assert.Equal("passed", r.GetProperty("outcome").GetString()));
         // Every test ran; those the killed worker was running ran again elsewhere.
         Assert.Equal(Tests, File.ReadAllLines(temp.File("ran.txt")).Distinct().Count());
+    }
+}
+
+/// <summary>The queue's table: leasing takes exactly what was asked, a stopped worker gives back what it never
+/// started, and a table made by the first version is upgraded in place.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresWorkQueueTests(PostgresServer server)
+{
+    [Fact]
+    public async Task Issue17_A_lease_takes_exactly_the_count_asked_on_a_fresh_big_queue()
+    {
+        // A fresh queue has no planner statistics: a join on a LIMIT ... SKIP LOCKED subquery could rerun it per row.
+        var url = await FreshDatabaseAsync();
+        await using var queue = await Fanout.Queue.PostgresWorkQueue.OpenAsync(url, "big");
+        await queue.PushAsync(Enumerable.Range(1, 20_000).Select(i => $"item {i}"));
+
+        var leases = await queue.LeaseAsync("me", 100, TimeSpan.FromMinutes(1), maxAttempts: 1);
+        var status = await queue.StatusAsync();
+
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => $"item {i}"), leases.Select(l => l.Key));
+        Assert.Equal(100, status.Counts["leased"]);
+        Assert.Equal(19_900, status.Counts["pending"]);
+    }
+
+    [Fact]
+    public async Task Issue17_Released_leases_are_pending_again_with_their_attempt_not_counted()
+    {
+        var url = await FreshDatabaseAsync();
+        await using var queue = await Fanout.Queue.PostgresWorkQueue.OpenAsync(url, "q");
+        await queue.PushAsync(["a", "b", "c"]);
+        var leases = await queue.LeaseAsync("me", 2, TimeSpan.FromMinutes(1), maxAttempts: 1);
+
+        var released = await queue.ReleaseAsync([.. leases.Select(l => l.Token)]);
+        var again = await queue.LeaseAsync("other", 3, TimeSpan.FromMinutes(1), maxAttempts: 1);
+
+        Assert.Equal(2, released);
+        Assert.Equal(["c", "a", "b"], again.Select(l => l.Key));
+        Assert.All(again, l => Assert.Equal(1, l.Attempt));
+        Assert.Equal(0, (await queue.StatusAsync()).Relet);
+    }
+
+    [Fact]
+    public async Task Issue17_A_lost_lease_is_leased_again_and_counted_as_relet()
+    {
+        var url = await FreshDatabaseAsync();
+        await using var queue = await Fanout.Queue.PostgresWorkQueue.OpenAsync(url, "q");
+        await queue.PushAsync(["a", "b"]);
+        var lost = await queue.LeaseAsync("killed", 1, TimeSpan.FromMilliseconds(1), maxAttempts: 1);
+        await Task.Delay(50);
+
+        var again = await queue.LeaseAsync("alive", 2, TimeSpan.FromMinutes(1), maxAttempts: 1);
+        var late = await queue.FinishAsync(lost[0], ok: true, "{}", maxAttempts: 1);
+        await queue.FinishManyAsync([.. again.Select(l => (l, true, $$"""{"key":"{{l.Key}}"}"""))], maxAttempts: 1);
+        var status = await queue.StatusAsync();
+
+        Assert.Equal(["a", "b"], again.Select(l => l.Key).Order());
+        Assert.False(late);
+        Assert.Equal(1, status.Relet);
+        Assert.Equal(2, status.Counts["done"]);
+        Assert.Equal(TimeSpan.Zero, status.Eta);
+    }
+
+    [Fact]
+    public async Task Issue17_A_first_version_table_is_upgraded_with_its_items_kept()
+    {
+        var url = await FreshDatabaseAsync();
+        await using (var connection = new Npgsql.NpgsqlConnection(Fanout.Database.Postgres.PostgresSink.ConnectionString(url)))
+        {
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand(
+                """
+                CREATE TABLE fanout_queue (queue text NOT NULL, key text NOT NULL, position bigserial, state text NOT NULL DEFAULT 'pending',
+                    attempts integer NOT NULL DEFAULT 0, lease_owner text, lease_token uuid, lease_expires_at timestamptz, ok boolean,
+                    result text, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (queue, key));
+                CREATE INDEX fanout_queue_ready ON fanout_queue (queue, state, position);
+                COMMENT ON TABLE fanout_queue IS 'fanout work queue, schema 1';
+                INSERT INTO fanout_queue (queue, key, state, attempts, ok, result) VALUES ('q', 'done', 'done', 1, true, '{"key":"done"}');
+                INSERT INTO fanout_queue (queue, key) VALUES ('q', 'pending');
+                INSERT INTO fanout_queue (queue, key, state, attempts, lease_owner, lease_token, lease_expires_at)
+                    VALUES ('q', 'lost', 'leased', 1, 'gone', gen_random_uuid(), now() - interval '1 minute');
+                """,
+                connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using var queue = await Fanout.Queue.PostgresWorkQueue.OpenAsync(url, "q");
+        var leases = await queue.LeaseAsync("me", 10, TimeSpan.FromMinutes(1), maxAttempts: 1);
+        var results = await ToListAsync(queue.ResultsAsync());
+
+        Assert.Equal(["lost", "pending"], leases.Select(l => l.Key).Order());
+        Assert.Equal(["""{"key":"done"}"""], results);
+        Assert.Equal(1, (await queue.StatusAsync()).Relet);
+    }
+
+    private static async Task<List<string>> ToListAsync(IAsyncEnumerable<string> items)
+    {
+        var list = new List<string>();
+        await foreach (var item in items)
+        {
+            list.Add(item);
+        }
+
+        return list;
+    }
+
+    private async Task<string> FreshDatabaseAsync()
+    {
+        var name = "q" + Guid.NewGuid().ToString("N")[..12];
+        await using var connection = new Npgsql.NpgsqlConnection(server.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name}", connection);
+        await command.ExecuteNonQueryAsync();
+        return server.Url(name);
     }
 }
