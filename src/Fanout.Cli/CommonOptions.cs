@@ -64,6 +64,7 @@ internal sealed class CommonOptions
         };
         Ordered = new("--ordered") { Description = "Write the result records in input order (a bounded window) instead of as they complete" };
         Stats = new("--stats") { Description = "Also write the summary as JSON to FILE (docs/STATS.md)", HelpName = "FILE" };
+        Report = new("--report") { Description = "Also write an HTML report of the run to FILE (a worker timeline, throughput, item times, failures; opens offline), also on Ctrl+C", HelpName = "FILE.html" };
         Shards = new("--shards") { Description = "With --shard auto where the environment gives only an index (a Kubernetes Indexed Job): the number of shards", HelpName = "N" };
         QueueTarget = new("--queue") { Description = "Take the items from a shared PostgreSQL queue instead of the inputs (fanout queue push DB NAME first); run as many workers as you like", HelpName = "DB#NAME" };
         Lease = new("--lease") { Description = "With --queue: how long a leased item stays this worker's without a heartbeat (a killed worker's items come back after it)", HelpName = "DURATION", DefaultValueFactory = _ => "60s" };
@@ -97,10 +98,12 @@ internal sealed class CommonOptions
 
     public Option<string?> Stats { get; }
 
+    public Option<string?> Report { get; }
+
     public Option<bool> Quiet { get; }
 
     /// <summary>Every shared option, in the order help lists them.</summary>
-    public IReadOnlyList<Option> All => [Concurrency, Retries, Timeout, Rate, Output, Format, Progress, MaxFailures, FailFast, Shard, Ordered, Stats, JobLog, Resume, ResumeFailed, Shards, QueueTarget, Lease, Quiet];
+    public IReadOnlyList<Option> All => [Concurrency, Retries, Timeout, Rate, Output, Format, Progress, MaxFailures, FailFast, Shard, Ordered, Stats, Report, JobLog, Resume, ResumeFailed, Shards, QueueTarget, Lease, Quiet];
 
     public Option<string?> JobLog { get; }
 
@@ -240,6 +243,7 @@ internal sealed class CommonOptions
             Progress = progress,
             Quiet = quiet,
             StatsPath = ValueParsers.OutputFile(parse.GetValue(Stats), "--stats"),
+            ReportPath = ValueParsers.OutputFile(parse.GetValue(Report), "--report"),
             JobLogPath = parse.GetValue(JobLog),
             Queue = parse.GetValue(QueueTarget),
             Lease = ValueParsers.Duration(parse.GetValue(Lease)!, "--lease") is { } leaseTime && leaseTime >= TimeSpan.FromSeconds(1) ? leaseTime : throw new UsageException("--lease: must be at least 1s"),

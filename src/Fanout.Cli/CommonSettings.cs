@@ -28,6 +28,9 @@ internal sealed record CommonSettings
     /// <summary><c>--lease</c>: how long a leased queue item stays this worker's without a heartbeat.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary><c>--report FILE.html</c>: the run's HTML report.</summary>
+    public string? ReportPath { get; init; }
+
     /// <summary><c>--joblog FILE</c>: the journal of finished items.</summary>
     public string? JobLogPath { get; init; }
 

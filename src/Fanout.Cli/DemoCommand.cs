@@ -37,6 +37,7 @@ internal static class DemoCommand
     public static Command Create()
     {
         var serve = new Option<bool>("--serve") { Description = "Only start the local demo server and keep it running (for benchmarks and trying fanout by hand)" };
+        var report = new Option<string?>("--report") { Description = "Write the -j auto run's HTML report to FILE [default: report.html in a new directory under the temp directory]", HelpName = "FILE.html" };
         var port = new Option<int>("--port") { Description = "Port for --serve [default: random]", HelpName = "PORT" };
         var command = new Command("demo", """
             See what concurrency buys: every job, sequential vs concurrent, on a local server.
@@ -46,12 +47,14 @@ internal static class DemoCommand
 
             Examples:
               fanout demo
+              fanout demo --report demo.html
               fanout demo --serve --port 8080
 
             The server's endpoints (also with --serve): /delay/{ms}, /status/{code}, /flaky/{failures}?id=X, /bytes/{n}?delay=ms.
             """);
         command.Options.Add(serve);
         command.Options.Add(port);
+        command.Options.Add(report);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(serve))
@@ -59,7 +62,7 @@ internal static class DemoCommand
                 return await ServeAsync(parse.GetValue(port));
             }
 
-            return await RunDemoAsync(cancellationToken);
+            return await RunDemoAsync(ValueParsers.OutputFile(parse.GetValue(report), "--report"), cancellationToken);
         });
         return command;
     }
@@ -84,7 +87,7 @@ internal static class DemoCommand
         return ExitCodes.Success;
     }
 
-    private static async Task<int> RunDemoAsync(CancellationToken cancellationToken)
+    private static async Task<int> RunDemoAsync(string? report, CancellationToken cancellationToken)
     {
         var console = SpectreConsoles.Create(System.Console.Out, System.Console.IsOutputRedirected);
         await using var server = await DemoServer.StartAsync(0, cancellationToken);
@@ -119,7 +122,10 @@ internal static class DemoCommand
         }
 
         console.Write(table);
-        var (_, autoStats) = await AutoLineAsync(server.BaseUrl, console, cancellationToken);
+        // The -j auto run's report: where the user said, else a directory of its own under the temp directory.
+        var reportPath = report ?? Path.Combine(Directory.CreateTempSubdirectory("fanout-demo-").FullName, "report.html");
+        var (_, autoStats) = await AutoLineAsync(server.BaseUrl, reportPath, console, cancellationToken);
+        console.WriteLine($"The -j auto run's report (worker timeline, the limit over time): {reportPath}");
         var failed = rows.Sum(r => r.Sequential.Failed + r.Concurrent.Failed) + autoStats.Failed;
         if (failed > 0)
         {
@@ -136,7 +142,7 @@ internal static class DemoCommand
     /// How many workers? <c>-j auto</c> against a server that serves <see cref="AutoCapacity"/> requests at once
     /// (20 ms each, queueing more, refusing beyond three times that): where the limit settled, and what it cost.
     /// </summary>
-    private static async Task<(AutoConcurrency Auto, WorkStats Stats)> AutoLineAsync(Uri baseUrl, IAnsiConsole console, CancellationToken cancellationToken)
+    private static async Task<(AutoConcurrency Auto, WorkStats Stats)> AutoLineAsync(Uri baseUrl, string reportPath, IAnsiConsole console, CancellationToken cancellationToken)
     {
         var requests = Enumerable.Range(1, AutoRequests)
             .Select(i => new HttpItem("GET", new Uri(baseUrl, string.Create(CultureInfo.InvariantCulture, $"/capacity/{AutoCapacity}?ms=20&id={i}"))))
@@ -145,12 +151,15 @@ internal static class DemoCommand
         var auto = new AutoConcurrency();
         var stats = new WorkStats();
         var options = new WorkPoolOptions { Auto = auto, Retries = 3, AttemptTimeout = TimeSpan.FromSeconds(10), AbortToken = cancellationToken };
+        await using var report = ReportFile.Create(reportPath, "http -j auto (fanout demo)", options.Workers);
         await foreach (var result in WorkPool.RunAsync(requests, caller, options, cancellationToken))
         {
             stats.Add(result);
+            await report!.AddAsync(result, HttpCaller.WriteRecord);
         }
 
         stats.Complete();
+        await report!.WriteAsync(auto);
         var limit = auto.Snapshot().Single();
         console.WriteLine();
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[bold]-j auto[/] (how many workers?): {AutoRequests} calls to a server that serves {AutoCapacity} at once: the limit went {limit.Lowest}..{limit.Highest} and settled at [bold green]{limit.Limit}[/], {stats.Throughput:0}/s ({AutoCapacity / 0.020:0}/s is the server's best), {stats.Attempts - stats.Completed} retried"));

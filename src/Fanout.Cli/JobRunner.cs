@@ -89,6 +89,7 @@ internal static class JobRunner
                 : job.RecordsOnStdout ? RecordWriter.Create(settings.Format, System.Console.OpenStandardOutput())
                 : null;
             RunFailure? failure = null;
+            await using var report = ReportFile.Create(settings.ReportPath, job.Name, pool.Workers);
             var source = new CountedSource();
             progress.Start();
             if (progressMode == "bar" && pool.Shard is null && job.Source is null && job.Run is null)
@@ -118,6 +119,11 @@ internal static class JobRunner
                     if (writer is not null)
                     {
                         await writer.WriteAsync(result, job.WriteRecord);
+                    }
+
+                    if (report is not null)
+                    {
+                        await report.AddAsync(result, job.WriteRecord);
                     }
                 }
 
@@ -189,6 +195,15 @@ internal static class JobRunner
                 foreach (var line in job.Epilogue?.Invoke(stats, interruption.Interrupted) ?? [])
                 {
                     System.Console.Error.WriteLine(line);
+                }
+            }
+
+            if (report is not null)
+            {
+                await report.WriteAsync(pool.Auto);
+                if (!settings.Quiet)
+                {
+                    System.Console.Error.WriteLine($"  report: {Terminal.Escape(settings.ReportPath!)}");
                 }
             }
 

@@ -11,6 +11,7 @@ root.Subcommands.Add(TestCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(InsertCommand.Create());
 root.Subcommands.Add(QueueCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 HelpLayout.Apply(root);
 

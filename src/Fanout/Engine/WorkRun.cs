@@ -21,6 +21,7 @@ internal sealed partial class WorkRun<TItem, TResult>
     private readonly Channel<Pending> _input;
     private readonly Channel<WorkResult<TItem, TResult>> _output;
     private readonly PartitionedRateLimiter<string>? _partitionLimiter;
+    private readonly WorkerSlots? _slots;
     private readonly SemaphoreSlim? _orderWindow;
     private int _failures;
 
@@ -35,6 +36,7 @@ internal sealed partial class WorkRun<TItem, TResult>
         _input = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.Workers) { SingleWriter = true });
         _output = Channel.CreateBounded<WorkResult<TItem, TResult>>(new BoundedChannelOptions(options.Workers * 2) { SingleReader = true });
         options.Auto?.Start(_time);
+        _slots = options.Auto is null ? null : new WorkerSlots(options.Workers);
         if (options.PerPartitionConcurrency is { } perPartition)
         {
             _partitionLimiter = PartitionedRateLimiter.Create<string, string>(partition =>
@@ -205,6 +207,7 @@ internal sealed partial class WorkRun<TItem, TResult>
         var state = new ItemState(this, pending, _handler.GetAttemptTimeout(pending.Item) ?? _options.AttemptTimeout);
         RateLimitLease? lease = null;
         AutoConcurrency.Permit? permit = null;
+        var slot = 0;
         var startTimestamp = _time.GetTimestamp();
         AttemptOutcome<TResult> outcome;
         try
@@ -220,6 +223,8 @@ internal sealed partial class WorkRun<TItem, TResult>
                 using var waiting = CancellationTokenSource.CreateLinkedTokenSource(_abortItems.Token, _stopIntake.Token);
                 permit = await auto.AcquireAsync(_handler.GetPartition(pending.Item) ?? string.Empty, waiting.Token).ConfigureAwait(false);
                 state.Permit = permit;
+                slot = _slots!.Take();
+                worker = slot;
             }
 
             // Waiting for a partition permit is queueing, not work: the run time starts once it is held.
@@ -237,6 +242,11 @@ internal sealed partial class WorkRun<TItem, TResult>
         }
         finally
         {
+            if (slot > 0)
+            {
+                _slots!.Return(slot);
+            }
+
             permit?.Dispose();
             lease?.Dispose();
         }
