@@ -14,6 +14,16 @@ if ! ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1; then
   fi
 fi
 
+# The report tests render the HTML in a real browser, headless.
+if ! [ -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing chromium (Debian package) for the report tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null
+  else
+    echo "chromium is not installed and this is not root: run 'sudo apt-get install chromium' first" >&2
+  fi
+fi
+
 log=$(mktemp -t fanout-test.XXXXXX)
 native=$(mktemp -d -t fanout-native.XXXXXX)
 trap 'rm -rf "$log" "$native"' EXIT

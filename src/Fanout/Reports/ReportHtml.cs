@@ -47,6 +47,7 @@ internal static class ReportHtml
         .axis line, .grid { stroke: var(--line); }
         .bar.o0 { fill: var(--ok); } .bar.o1 { fill: var(--failed); } .bar.o2 { fill: var(--retried); } .bar.o3 { fill: var(--skipped); }
         .bar:hover { stroke: var(--ink); stroke-width: 1; }
+        .hbar { fill: var(--ok); }
         .legend span { display: inline-block; margin-right: 14px; font-size: 12px; color: var(--mute); }
         .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; border-radius: 2px; }
         table { border-collapse: collapse; width: 100%; font-size: 13px; }
@@ -281,7 +282,7 @@ internal static class ReportHtml
             };
             Hh.counts.forEach((c, i) => {
               const h = (HH - 40) * c / Math.max(1, hmax);
-              const r = sv("rect", { class: "bar o0", x: bx(i) + 0.5, width: Math.max(1, bx(i + 1) - bx(i) - 1), y: HH - 24 - h, height: h });
+              const r = sv("rect", { class: "hbar", x: bx(i) + 0.5, width: Math.max(1, bx(i + 1) - bx(i) - 1), y: HH - 24 - h, height: h });
               r.appendChild(sv("title", {}, num(c) + " items from " + ms(Hh.edges[i]) + " to " + ms(Hh.edges[i + 1])));
               hs.appendChild(r);
             });
