@@ -125,7 +125,9 @@ internal static class DemoCommand
         // The -j auto run's report: where the user said, else a directory of its own under the temp directory.
         var reportPath = report ?? Path.Combine(Directory.CreateTempSubdirectory("fanout-demo-").FullName, "report.html");
         var (_, autoStats) = await AutoLineAsync(server.BaseUrl, reportPath, console, cancellationToken);
-        console.WriteLine($"The -j auto run's report (worker timeline, the limit over time): {reportPath}");
+        console.WriteLine("The -j auto run's report (worker timeline, the limit over time):");
+        // Not through the console's wrapping: a long path must stay one line a user can copy.
+        System.Console.Out.WriteLine($"  {reportPath}");
         var failed = rows.Sum(r => r.Sequential.Failed + r.Concurrent.Failed) + autoStats.Failed;
         if (failed > 0)
         {
