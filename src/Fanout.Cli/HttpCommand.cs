@@ -49,6 +49,28 @@ internal static class HttpCommand
             DefaultValueFactory = _ => HttpOptions.DefaultMaxRedirects,
             HelpName = "N",
         };
+        var url = new Option<string?>("--url")
+        {
+            Description = "Make each request from a data row: the inputs are CSV (first line the header) or JSONL rows, and {field} in the URL (and in --key, -H, -d) is the row's field. The row goes into the record as 'input'",
+            HelpName = "URL",
+        };
+        var key = new Option<string?>("--key") { Description = "With --url: each request's key, e.g. '{id}' [default: the URL]", HelpName = "TEMPLATE" };
+        var extract = new Option<string[]>("--extract") { Description = "Put a value of each JSON response in its record: NAME=PATH, e.g. id=.data.id (PATH as --links: dotted keys, [] for every element)", HelpName = "NAME=PATH", Arity = ArgumentArity.ZeroOrMore, AllowMultipleArgumentsPerToken = false };
+        var expect = new Option<string[]>("--expect")
+        {
+            Description = "Every response must meet this, else its request fails (error_kind assertion, not retried): status=200, status=2xx, json:.data.id, json:.count>0, header:content-type~json, body~regex, latency<300ms. A status expectation replaces the status < 400 rule. Repeat for more",
+            HelpName = "CHECK",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var threshold = new Option<string[]>("--threshold")
+        {
+            Description = "The run passes only if this holds (exit 1 otherwise): p99<300ms (p50 p90 p95 max mean), errors<1% or errors<=3, rate>100/s. Repeat for more",
+            HelpName = "RULE",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var junit = new Option<string?>("--junit") { Description = "Write a JUnit XML report to FILE: a testcase per request, named by its key; failed expectations are failures, other errors errors", HelpName = "FILE" };
         var common = new CommonOptions(new JobWords
         {
             Noun = "requests",
@@ -70,11 +92,14 @@ internal static class HttpCommand
               fanout http requests.jsonl -H 'Authorization: Bearer $API_TOKEN' --rate 20/s -o results.jsonl
               cat ids.txt | sed 's|^|https://api.example.test/items/|' | fanout http --stats stats.json
               fanout http urls.txt -X POST -d @payload.json --retries 5 --timeout 10s
+              fanout http users.csv --url 'https://api.test/users/{id}' --key '{id}' --expect status=200 --expect 'json:.email~@'
+              fanout http urls.txt --expect status=2xx --threshold 'p99<300ms' --threshold 'errors<1%' --junit junit.xml
 
-            Exit codes: 0 all requests ok (status < 400), 1 some failed, 2 bad usage or unreadable input, 130 interrupted.
+            Exit codes: 0 all requests ok (status < 400, every --expect met) and every --threshold met, 1 some failed or a
+            threshold did not hold, 2 bad usage or unreadable input, 130 interrupted.
             """);
         command.Arguments.Add(inputs);
-        foreach (var option in new Option[] { method, data, maxBody, body, saveBodies, maxRedirects })
+        foreach (var option in new Option[] { method, data, url, key, extract, expect, threshold, junit, maxBody, body, saveBodies, maxRedirects })
         {
             command.Options.Add(option);
         }
@@ -95,8 +120,23 @@ internal static class HttpCommand
                 throw new UsageException("--max-redirects: must be 0 or more");
             }
 
+            var checks = Parsed(parse.GetValue(expect), "--expect", HttpCheck.Parse);
+            var extracts = Parsed(parse.GetValue(extract), "--extract", HttpExtract.Parse);
+            var thresholds = Parsed(parse.GetValue(threshold), "--threshold", RunThreshold.Parse);
+            if (extracts.FirstOrDefault(e => ReservedFields.Contains(e.Name)) is { } clash)
+            {
+                throw new UsageException($"--extract: '{clash.Name}' is a field every record has; choose another name");
+            }
+
+            var template = parse.GetValue(url) is { } urlTemplate
+                ? new HttpTemplate(urlTemplate) { Key = parse.GetValue(key), Body = bodyBytes is { } b ? System.Text.Encoding.UTF8.GetString(b.Span) : null }
+                : parse.GetValue(key) is not null ? throw new UsageException("--key: give it with --url (a key template fills from each row)") : null;
+            var junitPath = ValueParsers.OutputFile(parse.GetValue(junit), "--junit");
             var options = new HttpOptions
             {
+                Checks = checks,
+                Extract = extracts,
+                Template = template,
                 Method = (parse.GetValue(method) ?? (bodyBytes is null ? "GET" : "POST")).ToUpperInvariant(),
                 Headers = headerList,
                 TrustRedirects = trustRedirects,
@@ -112,6 +152,7 @@ internal static class HttpCommand
             using var caller = new HttpCaller(options);
             var statuses = new Tally();
             var errors = new Tally();
+            var cases = new List<Fanout.Processes.JUnitCase>();
             var job = new JobSpec<HttpItem, HttpResult>
             {
                 Name = "http",
@@ -128,16 +169,79 @@ internal static class HttpCommand
                     {
                         errors.Add(error.Message);
                     }
+
+                    if (junitPath is not null)
+                    {
+                        cases.Add(JUnitCase(result));
+                    }
                 },
-                Sections = _ =>
+                MeetsThresholds = stats => thresholds.All(t => t.Evaluate(stats).Passed),
+                Completed = stats =>
+                {
+                    if (junitPath is not null)
+                    {
+                        Fanout.Processes.JUnitReport.WriteCasesAsync(junitPath, "fanout http", cases, stats.WallTime).GetAwaiter().GetResult();
+                    }
+                },
+                Sections = stats =>
                 [
                     new CountsSection("Status codes", "status_codes", statuses.Top(int.MaxValue, byLabel: true)),
                     new CountsSection("Errors", "errors", errors.Top(MaxErrorRows), "message", Math.Max(0, errors.Distinct - MaxErrorRows)),
+                    .. ThresholdSection(thresholds, stats),
                 ],
             };
             return await JobRunner.RunAsync(job, settings, parse.GetValue(inputs) ?? []);
         });
         return command;
+    }
+
+    /// <summary>Fields every http record has: an --extract name may not take one.</summary>
+    private static readonly HashSet<string> ReservedFields = new(StringComparer.Ordinal)
+    {
+        "key", "ok", "url", "method", "input", "status", "bytes", "content_type", "body", "saved_to", "attempts", "elapsed_ms",
+        "queued_ms", "worker", "started_at", "ended_at", "error", "error_kind",
+    };
+
+    private static List<T> Parsed<T>(string[]? texts, string option, Func<string, T> parse)
+    {
+        var parsed = new List<T>();
+        var problems = new List<string>();
+        foreach (var text in texts ?? [])
+        {
+            try
+            {
+                parsed.Add(parse(text));
+            }
+            catch (FormatException ex)
+            {
+                problems.Add($"{option}: {ex.Message}");
+            }
+        }
+
+        return problems.Count == 0 ? parsed : throw new UsageException(problems);
+    }
+
+    /// <summary>Each threshold, passed or FAILED, with what the run showed.</summary>
+    private static IEnumerable<SummarySection> ThresholdSection(IReadOnlyList<RunThreshold> thresholds, WorkStats stats)
+    {
+        if (thresholds.Count == 0)
+        {
+            yield break;
+        }
+
+        var entries = thresholds.Select(t => (t.Text, Result: t.Evaluate(stats)))
+            .Select(t => (IReadOnlyList<KeyValuePair<string, string>>)[new("threshold", t.Text), new("result", t.Result.Passed ? "passed" : "failed"), new("seen", t.Result.Seen)])
+            .ToList();
+        yield return new EntriesSection("Thresholds", "thresholds", entries, e => $"{e[0].Value,-24} {(e[1].Value == "passed" ? "passed" : "FAILED")} (seen {e[2].Value})");
+    }
+
+    private static Fanout.Processes.JUnitCase JUnitCase(WorkResult<HttpItem, HttpResult> result)
+    {
+        var problem = result.Error is not { } error ? null
+            : error.Kind == HttpCheck.AssertionKind ? new Fanout.Processes.JUnitProblem("failure", error.Message, error.Kind)
+            : new Fanout.Processes.JUnitProblem("error", error.Message, error.Kind);
+        var status = result.Value is { } value ? string.Create(CultureInfo.InvariantCulture, $"{result.Item.Method} {result.Item.Url.OriginalString} -> {value.StatusCode}") : null;
+        return new Fanout.Processes.JUnitCase(result.Key, "fanout http", result.RunTime, problem, status, null, []);
     }
 
     private static ReadOnlyMemory<byte> ReadData(string data)

@@ -214,7 +214,7 @@ internal static class JobRunner
 
             return interruption.Interrupted ? ExitCodes.Interrupted
                 : failure is not null ? failure.ExitCode
-                : stats.AllSucceeded ? ExitCodes.Success
+                : stats.AllSucceeded && job.MeetsThresholds?.Invoke(stats) != false ? ExitCodes.Success
                 : ExitCodes.SomeFailed;
         }
     }
@@ -240,7 +240,7 @@ internal static class JobRunner
     {
         await foreach (var line in InputReader.ReadLinesAsync(inputs, System.Console.OpenStandardInput, cancellationToken))
         {
-            TItem item;
+            TItem? item;
             try
             {
                 item = job.Parse!(line);
@@ -249,6 +249,12 @@ internal static class JobRunner
             {
                 stats.AddInvalidInput();
                 progress.Message(Terminal.Escape($"{ex.Location}: {ex.Reason}"));
+                continue;
+            }
+
+            // A line that holds no item (the header of a CSV of rows).
+            if (item is null)
+            {
                 continue;
             }
 

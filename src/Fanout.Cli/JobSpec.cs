@@ -13,8 +13,8 @@ internal sealed record JobSpec<TItem, TResult>
     /// <summary>What the items are called in the summary ("requests", "files").</summary>
     public required string Noun { get; init; }
 
-    /// <summary>Turns a line into an item; throws <see cref="InputFormatException"/> for a bad one. Used unless <see cref="Source"/> or <see cref="Run"/> is set.</summary>
-    public Func<InputLine, TItem>? Parse { get; init; }
+    /// <summary>Turns a line into an item (null for a line that holds none: a CSV header); throws <see cref="InputFormatException"/> for a bad one. Used unless <see cref="Source"/> or <see cref="Run"/> is set.</summary>
+    public Func<InputLine, TItem?>? Parse { get; init; }
 
     /// <summary>
     /// The items, for jobs whose inputs are not files of lines (paths and globs, say). The inputs
@@ -54,6 +54,9 @@ internal sealed record JobSpec<TItem, TResult>
 
     /// <summary>Lines that end the summary (a test run's "N passed, N failed, N skipped"), given whether the run was interrupted.</summary>
     public Func<WorkStats, bool, IEnumerable<string>>? Epilogue { get; init; }
+
+    /// <summary>Whether the run met its thresholds (<c>--threshold</c>); a run that did not exits 1 even when every item was ok.</summary>
+    public Func<WorkStats, bool>? MeetsThresholds { get; init; }
 
     /// <summary>Extra text for the live progress line (bytes and speed of downloads).</summary>
     public Func<string>? Status { get; init; }

@@ -105,7 +105,8 @@ internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int max
                     try
                     {
                         // Line numbers count this worker's items ({#} in a --cmd template): the queue has no global order.
-                        item = job.Parse!(new InputLine(queue.Name, ++_taken, held.Key));
+                        item = job.Parse!(new InputLine(queue.Name, ++_taken, held.Key))
+                            ?? throw new InputFormatException($"{queue.Name}:{_taken}", "not an item here (a queue holds no CSV header: push rows as JSONL)");
                     }
                     catch (InputFormatException ex)
                     {

@@ -27,7 +27,7 @@ internal static class JsonLinks
 
         var filters = conditions.Select(ParseCondition).ToList();
         var found = new List<(JsonElement Value, JsonElement? Holder)>();
-        Walk(root, segments, 0, null, found);
+        Records.JsonPath.Walk(root, segments, 0, null, found);
         return [.. found
             .Where(f => f.Value.ValueKind == JsonValueKind.String && (f.Holder is not { } holder || filters.All(keep => keep(holder))))
             .Select(f => f.Value.GetString()!)];
@@ -79,7 +79,7 @@ internal static class JsonLinks
 
         var links = Select(root, path, []).Count;
         var found = new List<(JsonElement Value, JsonElement? Holder)>();
-        Walk(root, segments, 0, null, found);
+        Records.JsonPath.Walk(root, segments, 0, null, found);
         var beside = found.Select(f => f.Holder).OfType<JsonElement>().Where(h => h.ValueKind == JsonValueKind.Object)
             .SelectMany(h => h.EnumerateObject().Select(p => p.Name)).Distinct(StringComparer.Ordinal).Take(20);
         return $"'{path}' finds {links} links, but no link meets {(conditions.Count == 1 ? $"the condition '{conditions[0]}'" : $"all of the conditions {string.Join(", ", conditions.Select(c => $"'{c}'"))}")}; the fields beside the links are {string.Join(", ", beside)}";
@@ -95,36 +95,6 @@ internal static class JsonLinks
             JsonValueKind.True or JsonValueKind.False => "a boolean",
             _ => "null",
         }).Distinct(StringComparer.Ordinal).DefaultIfEmpty("nothing"));
-
-    /// <summary>Every value at the path, with the object holding it (the one the conditions look at), in document order.</summary>
-    private static void Walk(JsonElement element, string[] segments, int index, JsonElement? holder, List<(JsonElement Value, JsonElement? Holder)> found)
-    {
-        if (index == segments.Length)
-        {
-            found.Add((element, holder));
-            return;
-        }
-
-        var segment = segments[index];
-        var isArray = segment.EndsWith("[]", StringComparison.Ordinal);
-        var key = isArray ? segment[..^2] : segment;
-        if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(key, out var child))
-        {
-            return;
-        }
-
-        if (!isArray)
-        {
-            Walk(child, segments, index + 1, element, found);
-        }
-        else if (child.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var item in child.EnumerateArray())
-            {
-                Walk(item, segments, index + 1, element, found);
-            }
-        }
-    }
 
     private static Func<JsonElement, bool> ParseCondition(string condition)
     {

@@ -76,6 +76,7 @@ public sealed class HttpCaller : IWorkHandler<HttpItem, HttpResult>, IDisposable
     {
         ArgumentNullException.ThrowIfNull(item);
         using var request = BuildRequest(item);
+        var started = _time.GetTimestamp();
         HttpResponseMessage response;
         try
         {
@@ -88,7 +89,7 @@ public sealed class HttpCaller : IWorkHandler<HttpItem, HttpResult>, IDisposable
 
         using (response)
         {
-            return await ReadResponseAsync(response, context, cancellationToken).ConfigureAwait(false);
+            return await ReadResponseAsync(response, context, started, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -98,9 +99,9 @@ public sealed class HttpCaller : IWorkHandler<HttpItem, HttpResult>, IDisposable
     /// </summary>
     /// <param name="line">The line.</param>
     /// <param name="environment">Looks up a variable; <see langword="null"/> when unset.</param>
-    /// <returns>The request.</returns>
+    /// <returns>The request; null for a line that holds none (the header of a CSV of rows, with a template).</returns>
     /// <exception cref="InputFormatException">The line is not a request.</exception>
-    public HttpItem ParseLine(InputLine line, Func<string, string?> environment) => HttpInput.Parse(line, _options, environment);
+    public HttpItem? ParseLine(InputLine line, Func<string, string?> environment) => HttpInput.Parse(line, _options, environment);
 
     /// <summary>Writes the output record of one request.</summary>
     /// <param name="result">The request's result.</param>
@@ -125,7 +126,7 @@ public sealed class HttpCaller : IWorkHandler<HttpItem, HttpResult>, IDisposable
         return request;
     }
 
-    private async ValueTask<AttemptOutcome<HttpResult>> ReadResponseAsync(HttpResponseMessage response, AttemptContext context, CancellationToken cancellationToken)
+    private async ValueTask<AttemptOutcome<HttpResult>> ReadResponseAsync(HttpResponseMessage response, AttemptContext context, long started, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
         var mediaType = response.Content.Headers.ContentType?.MediaType;
@@ -142,7 +143,9 @@ public sealed class HttpCaller : IWorkHandler<HttpItem, HttpResult>, IDisposable
             return AttemptOutcome<HttpResult>.Failure(TooLarge(declaredLength.Value), result with { Bytes = 0 });
         }
 
-        var keepBody = _options.BodyMode != HttpBodyMode.None;
+        // Expectations and extractions read the body even when the record leaves it out.
+        var readBody = _options.Checks.Count > 0 || _options.Extract.Count > 0;
+        var keepBody = _options.BodyMode != HttpBodyMode.None || readBody;
         using var body = keepBody ? new MemoryStream() : null;
         string? savedTo = null;
         long bytes = 0;
@@ -195,12 +198,61 @@ public sealed class HttpCaller : IWorkHandler<HttpItem, HttpResult>, IDisposable
         }
 
         result = result with { Bytes = bytes, SavedTo = savedTo };
+        string? text = null;
         if (body is not null)
         {
-            result = WithBody(result, body.GetBuffer().AsSpan(0, (int)body.Length), mediaType);
+            var span = body.GetBuffer().AsSpan(0, (int)body.Length);
+            result = WithBody(result, span, mediaType);
+            text = readBody && System.Text.Unicode.Utf8.IsValid(span) ? Encoding.UTF8.GetString(span) : null;
+            if (_options.BodyMode == HttpBodyMode.None)
+            {
+                result = result with { Body = null, BodyIsJson = false };
+            }
         }
 
-        return status < 400 ? AttemptOutcome<HttpResult>.Success(result) : HttpFailure.Status(response, result, _time);
+        if (!readBody)
+        {
+            return status < 400 ? AttemptOutcome<HttpResult>.Success(result) : HttpFailure.Status(response, result, _time);
+        }
+
+        using var input = new HttpCheckInput(status, _options.Checks.Any(c => c.NeedsHeaders) ? Headers(response) : null, text, _time.GetElapsedTime(started));
+        result = result with { Extracted = [.. _options.Extract.Select(e => new KeyValuePair<string, string?>(e.Name, e.Take(input)))] };
+        // A status expectation decides about the status; without one, a status of 400 or more fails (and may be retried).
+        if (status >= 400 && !_options.Checks.Any(c => c.IsStatus))
+        {
+            return HttpFailure.Status(response, result, _time);
+        }
+
+        foreach (var check in _options.Checks)
+        {
+            string? failed;
+            try
+            {
+                failed = check.Check(input);
+            }
+            catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+            {
+                failed = $"expected {check.Text}: its regular expression took over a second on this response";
+            }
+
+            if (failed is not null)
+            {
+                return AttemptOutcome<HttpResult>.Failure(new WorkError(HttpCheck.AssertionKind, failed), result);
+            }
+        }
+
+        return AttemptOutcome<HttpResult>.Success(result);
+    }
+
+    private static Dictionary<string, string> Headers(HttpResponseMessage response)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+        {
+            headers[name] = string.Join(", ", values);
+        }
+
+        return headers;
     }
 
     private HttpResult WithBody(HttpResult result, ReadOnlySpan<byte> bytes, string? mediaType)

@@ -10,11 +10,13 @@ namespace Fanout.Http;
 /// </summary>
 internal static class HttpInput
 {
-    public static HttpItem Parse(InputLine line, HttpOptions options, Func<string, string?> environment)
+    public static HttpItem? Parse(InputLine line, HttpOptions options, Func<string, string?> environment)
     {
         try
         {
-            return line.Text.StartsWith('{') ? ParseSpec(line, options, environment) : ParseUrlLine(line, options);
+            return options.Template is { } template ? template.Parse(line, options)
+                : line.Text.StartsWith('{') ? ParseSpec(line, options, environment)
+                : ParseUrlLine(line, options);
         }
         catch (FormatException ex)
         {

@@ -16,4 +16,7 @@ public sealed record HttpItem(string Method, Uri Url)
 
     /// <summary>Where the request came from (<c>file:line</c>), for messages.</summary>
     public string? Location { get; init; }
+
+    /// <summary>The input row it was made from (a JSON object), carried into its record; null for URL and spec lines.</summary>
+    public string? Input { get; init; }
 }

@@ -58,4 +58,13 @@ public sealed record HttpOptions
     /// <summary>Lifetime of a pooled connection.</summary>
     /// <value>Default <see cref="DefaultPooledConnectionLifetime"/> (2 min).</value>
     public TimeSpan PooledConnectionLifetime { get; init; } = DefaultPooledConnectionLifetime;
+
+    /// <summary>Expectations every response must meet (<c>--expect</c>); a status expectation replaces the status &lt; 400 rule.</summary>
+    public IReadOnlyList<HttpCheck> Checks { get; init; } = [];
+
+    /// <summary>Values taken out of each JSON response into its record (<c>--extract</c>).</summary>
+    public IReadOnlyList<HttpExtract> Extract { get; init; } = [];
+
+    /// <summary>Requests made from data rows (<c>--url</c> with <c>{field}</c> placeholders); null for URL and spec lines.</summary>
+    public HttpTemplate? Template { get; init; }
 }

@@ -12,6 +12,11 @@ internal static class HttpRecord
         ResultFields.WriteStart(result, fields);
         fields.WriteString("url", result.Item.Url.OriginalString);
         fields.WriteString("method", result.Item.Method);
+        if (result.Item.Input is { } input)
+        {
+            fields.WriteJson("input", input);
+        }
+
         fields.WriteNumber("status", value?.StatusCode);
         fields.WriteNumber("bytes", value?.Bytes);
         fields.WriteString("content_type", value?.ContentType);
@@ -22,6 +27,18 @@ internal static class HttpRecord
         else
         {
             fields.WriteString("body", value?.Body);
+        }
+
+        foreach (var (name, json) in value?.Extracted ?? [])
+        {
+            if (json is null)
+            {
+                fields.WriteString(name, null);
+            }
+            else
+            {
+                fields.WriteJson(name, json);
+            }
         }
 
         if (value?.SavedTo is { } savedTo)

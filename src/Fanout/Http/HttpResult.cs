@@ -23,4 +23,7 @@ public sealed record HttpResult
 
     /// <summary>The file the body was saved to, if bodies are saved.</summary>
     public string? SavedTo { get; init; }
+
+    /// <summary>The values of <see cref="HttpOptions.Extract"/>, as JSON (null when the path found nothing).</summary>
+    public IReadOnlyList<KeyValuePair<string, string?>> Extracted { get; init; } = [];
 }
