@@ -9,12 +9,12 @@ public sealed class HttpInputTests
     private static readonly Func<string, string?> Environment = name => name == "API_TOKEN" ? "s3cret" : null;
 
     private static HttpItem Parse(string text, long line = 3) =>
-        HttpInput.Parse(new InputLine("urls.txt", line, text), new HttpOptions(), Environment);
+        HttpInput.Parse(new InputLine("urls.txt", line, text), new HttpOptions(), Environment)!;
 
     [Fact]
     public void Parse_plain_url_uses_the_job_method()
     {
-        var item = HttpInput.Parse(new InputLine("in", 1, "https://api.test/a?b=1"), new HttpOptions { Method = "HEAD" }, Environment);
+        var item = HttpInput.Parse(new InputLine("in", 1, "https://api.test/a?b=1"), new HttpOptions { Method = "HEAD" }, Environment)!;
 
         Assert.Equal("HEAD", item.Method);
         Assert.Equal("https://api.test/a?b=1", item.Url.OriginalString);

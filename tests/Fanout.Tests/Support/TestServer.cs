@@ -92,6 +92,13 @@ public sealed class TestServer : IAsyncLifetime
             }
         });
 
+        // GET /users/{id}: a JSON API of users for the API-testing recipes; ids 1..999 exist, others are 404; the
+        // caller's Authorization is echoed as "auth" so a recipe can check its token went through.
+        app.MapGet("/users/{id}", (string id, HttpContext context) =>
+            int.TryParse(id, out var n) && n is >= 1 and <= 999
+                ? Results.Json(new { id = n, name = $"user {n}", email = $"user{n}@example.test", auth = context.Request.Headers.Authorization.ToString() })
+                : Results.Json(new { error = "no such user" }, statusCode: 404));
+
         app.MapGet("/headers", (HttpContext context) =>
             Results.Json(context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString())));
 
