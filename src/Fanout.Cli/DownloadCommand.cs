@@ -29,6 +29,10 @@ internal static class DownloadCommand
         };
         var fromJson = new Option<string?>("--from-json") { Description = "Fetch this JSON URL (with the -H headers) and download the links --links selects from it", HelpName = "URL" };
         var links = new Option<string?>("--links") { Description = "Where the links are in the --from-json document: dotted keys, [] for arrays, e.g. 'data[].link'", HelpName = "PATH" };
+        var next = new Option<string?>("--next") { Description = "With --from-json: where each page names the next one, e.g. 'paging.next' (a URL) or 'paging.cursor' (a cursor, sent as ?cursor=); without it a Link: rel=\"next\" header is followed", HelpName = "PATH" };
+        var maxPages = new Option<int>("--max-pages") { Description = "With --from-json: read at most N pages", DefaultValueFactory = _ => ListingOptions.DefaultMaxPages, HelpName = "N" };
+        var name = new Option<string?>("--name") { Description = "With --from-json: name each file from its listing entry's fields, e.g. '{id}.{ext}' ({ext} from its type, else its link), sanitised as every name", HelpName = "TEMPLATE" };
+        var metadata = new Option<bool>("--metadata") { Description = "With --from-json: write each file's listing entry beside it as NAME.json" };
         var where = new Option<string[]>("--where") { Description = "Keep a link only if a field beside it matches, repeatable: 'type in image/jpeg,image/png', 'nsfw=false', 'type!=video/mp4'", HelpName = "CONDITION" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a different file of the same name instead of saving as 'name (1).ext'" };
         var skipExisting = new Option<bool>("--skip-existing")
@@ -74,7 +78,7 @@ internal static class DownloadCommand
             Exit codes: 0 all downloaded or skipped, 1 some failed, 2 bad usage or unreadable input, 130 interrupted.
             """);
         command.Arguments.Add(inputs);
-        foreach (var option in new Option[] { directory, fromJson, links, where, overwrite, skipExisting, accept, maxSize, limitRate, stallTimeout, failed })
+        foreach (var option in new Option[] { directory, fromJson, links, where, next, maxPages, name, metadata, overwrite, skipExisting, accept, maxSize, limitRate, stallTimeout, failed })
         {
             command.Options.Add(option);
         }
@@ -110,6 +114,11 @@ internal static class DownloadCommand
                 throw new UsageException("--from-json and --links go together");
             }
 
+            if (jsonUrl is null && (parse.GetValue(next) is not null || parse.GetValue(name) is not null || parse.GetValue(metadata)))
+            {
+                throw new UsageException("--next, --name and --metadata read a JSON listing: give it with --from-json URL --links PATH");
+            }
+
             using var downloader = new Downloader(options);
             Func<CancellationToken, IAsyncEnumerable<DownloadItem>>? source = null;
             if (jsonUrl is not null)
@@ -117,7 +126,13 @@ internal static class DownloadCommand
                 IReadOnlyList<DownloadItem> items;
                 try
                 {
-                    items = await downloader.ListAsync(jsonUrl, linkPath!, parse.GetValue(where) ?? [], System.Console.Error.WriteLine, cancellationToken);
+                    var listing = new ListingOptions { Next = parse.GetValue(next), MaxPages = parse.GetValue(maxPages), Name = parse.GetValue(name), Metadata = parse.GetValue(metadata) };
+                    if (listing.MaxPages < 1)
+                    {
+                        throw new UsageException("--max-pages: must be 1 or more");
+                    }
+
+                    items = await downloader.ListAsync(jsonUrl, linkPath!, parse.GetValue(where) ?? [], listing, line => System.Console.Error.WriteLine("fanout: " + Terminal.Escape(line)), cancellationToken);
                 }
                 catch (Exception ex) when (ex is InvalidDataException or ArgumentException)
                 {

@@ -15,4 +15,7 @@ public sealed record DownloadItem(Uri Url)
 
     /// <summary>The input line as given, so failures can be written back for a rerun (<c>--failed</c>).</summary>
     public string? InputText { get; init; }
+
+    /// <summary>Its listing entry (JSON), written beside the file as <c>NAME.json</c> (<c>--metadata</c>); null for none.</summary>
+    public string? Metadata { get; init; }
 }

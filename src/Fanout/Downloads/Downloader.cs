@@ -182,7 +182,18 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
     /// <exception cref="ArgumentException"><paramref name="listing"/> is not an http or https URL.</exception>
     /// <exception cref="FormatException">The path or a condition is malformed.</exception>
     /// <exception cref="InvalidDataException">The listing could not be fetched or is not JSON.</exception>
-    public Task<IReadOnlyList<DownloadItem>> ListAsync(string listing, string path, IReadOnlyList<string> conditions, Action<string> skipped, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<DownloadItem>> ListAsync(string listing, string path, IReadOnlyList<string> conditions, Action<string> skipped, CancellationToken cancellationToken) =>
+        ListAsync(listing, path, conditions, new ListingOptions(), skipped, cancellationToken);
+
+    /// <summary>As the other overload, following the listing's pages and naming files from its entries.</summary>
+    /// <param name="listing">The listing's URL.</param>
+    /// <param name="path">Where the links are.</param>
+    /// <param name="conditions">Filters on fields beside each link.</param>
+    /// <param name="options">Pages, names, metadata.</param>
+    /// <param name="skipped">Told about links left out and pages not read.</param>
+    /// <param name="cancellationToken">Cancels the fetch.</param>
+    /// <returns>The downloads, in listing order.</returns>
+    public Task<IReadOnlyList<DownloadItem>> ListAsync(string listing, string path, IReadOnlyList<string> conditions, ListingOptions options, Action<string> skipped, CancellationToken cancellationToken)
     {
         Uri url;
         try
@@ -194,7 +205,7 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
             throw new ArgumentException(ex.Message, nameof(listing), ex);
         }
 
-        return JsonListing.FetchAsync(_client, url, path, conditions, _options.Headers, skipped, cancellationToken);
+        return JsonListing.FetchAsync(_client, url, path, conditions, _options.Headers, options, skipped, cancellationToken);
     }
 
     /// <summary>
@@ -325,7 +336,28 @@ public sealed class Downloader : IWorkHandler<DownloadItem, DownloadResult>, IDi
         _state.WriteFile(name, (partOrigin ?? version) with { Length = part.Length, Sha256 = sha256 });
         part.MoveTo(name);
         _state.DeletePart(planned);
+        if (item.Metadata is { } metadata)
+        {
+            WriteMetadata(name + ".json", metadata);
+        }
+
         return AttemptOutcome<DownloadResult>.Success(result with { Path = Shown(name), Bytes = part.Length, Sha256 = sha256 });
+    }
+
+    /// <summary>
+    /// Writes a file's listing entry beside it (<c>NAME.json</c>) as the file itself is written: under the directory
+    /// only, no link followed, complete or not at all (a temporary name renamed into place).
+    /// </summary>
+    private void WriteMetadata(string relative, string json)
+    {
+        var temporary = relative + ".fanout-" + Guid.NewGuid().ToString("N")[..8];
+        using (var stream = _directory.OpenWrite(temporary, append: false))
+        {
+            stream.Write(System.Text.Encoding.UTF8.GetBytes(json + "\n"));
+            stream.Flush(flushToDisk: true);
+        }
+
+        _directory.Move(temporary, relative);
     }
 
     /// <summary>Whether the server's answer is the version a completed file was downloaded as: its validators, else its length.</summary>

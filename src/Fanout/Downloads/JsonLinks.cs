@@ -15,7 +15,11 @@ internal static class JsonLinks
     /// <param name="conditions">Filters on fields of the object holding each link; all must hold.</param>
     /// <returns>The links, in document order.</returns>
     /// <exception cref="FormatException">The path or a condition is malformed.</exception>
-    public static IReadOnlyList<string> Select(JsonElement root, string path, IReadOnlyList<string> conditions)
+    public static IReadOnlyList<string> Select(JsonElement root, string path, IReadOnlyList<string> conditions) =>
+        [.. SelectEntries(root, path, conditions).Select(e => e.Link)];
+
+    /// <summary>As <see cref="Select"/>, with the object holding each link (its listing entry, for names and metadata).</summary>
+    public static IReadOnlyList<(string Link, JsonElement? Entry)> SelectEntries(JsonElement root, string path, IReadOnlyList<string> conditions)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(conditions);
@@ -30,7 +34,7 @@ internal static class JsonLinks
         Records.JsonPath.Walk(root, segments, 0, null, found);
         return [.. found
             .Where(f => f.Value.ValueKind == JsonValueKind.String && (f.Holder is not { } holder || filters.All(keep => keep(holder))))
-            .Select(f => f.Value.GetString()!)];
+            .Select(f => (f.Value.GetString()!, f.Holder))];
     }
 
     /// <summary>

@@ -220,3 +220,61 @@ public sealed class Issue19Tests(TestServer server) : IClassFixture<TestServer>
         }
     }
 }
+
+/// <summary>Issue 19: a paged gallery listing: pages, names from entries, metadata, no refetch on a rerun.</summary>
+public sealed class Issue19GalleryTests(TestServer server) : IClassFixture<TestServer>
+{
+    [Theory]
+    [InlineData("/gallery-pages", "paging.next")]
+    [InlineData("/gallery-cursor", "paging.cursor")]
+    [InlineData("/gallery-linked", null)]
+    public async Task Issue19_A_three_page_gallery_is_followed_and_named_from_its_entries(string listing, string? next)
+    {
+        using var temp = new TempDirectory();
+        string[] paging = next is null ? [] : ["--next", next];
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["download", "--from-json", server.Url(listing), "--links", "data[].link", .. paging, "--where", "type!=video/mp4", "--name", "{id}.{ext}", "--metadata", "--dir", "d", "--retries", "0", "-q", "-o", "out.jsonl"]);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal(["1.jpg", "1.jpg.json", "3.png", "3.png.json", "5.gif", "5.gif.json"], Directory.GetFiles(temp.File("d")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(300, new FileInfo(temp.File("d/3.png")).Length);
+        var entry = TestServer.ParseJson(File.ReadAllText(temp.File("d/3.png.json")));
+        Assert.Equal("dog", entry.GetProperty("title").GetString());
+        var records = File.ReadAllLines(temp.File("out.jsonl")).Select(TestServer.ParseJson).ToList();
+        Assert.Equal(4, records.Count);
+        Assert.Equal("/status/404", new Uri(records.Single(r => !r.GetProperty("ok").GetBoolean()).GetProperty("url").GetString()!).AbsolutePath);
+    }
+
+    [Fact]
+    public async Task Issue19_Max_pages_cuts_the_listing_and_says_where_it_goes_on()
+    {
+        using var temp = new TempDirectory();
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["download", "--from-json", server.Url("/gallery-pages"), "--links", "data[].link", "--next", "paging.next", "--max-pages", "2", "--dir", "d", "-q", "-o", "out.jsonl", "--retries", "0"]);
+
+        Assert.Contains("stopped after 2 pages (--max-pages); the listing goes on at " + server.Url("/gallery-pages?page=3"), run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(4, File.ReadAllLines(temp.File("out.jsonl")).Length);
+    }
+
+    [Fact]
+    public async Task Issue19_The_readmes_gallery_recipe_runs_as_written_and_a_rerun_fetches_nothing_again()
+    {
+        using var temp = new TempDirectory();
+        var script = Issue19Tests.ReadmeBlock("### Harvest a paged gallery");
+        var bin = Directory.CreateDirectory(temp.File("bin")).FullName;
+        File.WriteAllText(Path.Combine(bin, "fanout"), $"#!/bin/sh\nexec {string.Join(' ', FanoutCli.Command.Select(c => $"'{c}'"))} \"$@\"\n");
+        File.SetUnixFileMode(Path.Combine(bin, "fanout"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var environment = new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH"), ["API"] = server.BaseUrl.ToString().TrimEnd('/') };
+        var before = server.Hits("gallery-file/3");
+
+        var first = await Issue19Tests.RunBashAsync(temp.Path, script, environment);
+        var second = await Issue19Tests.RunBashAsync(temp.Path, script, environment);
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("some downloads failed", first.Stdout, StringComparison.Ordinal);
+        Assert.Equal(["1-cat.jpg", "1-cat.jpg.json", "3-dog.png", "3-dog.png.json", "5-bird.gif", "5-bird.gif.json"], Directory.GetFiles(temp.File("gallery")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // The rerun skipped what the journal lists as finished (the broken link too, as GNU parallel's --resume does).
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Equal(before + 1, server.Hits("gallery-file/3"));
+    }
+}

@@ -179,6 +179,41 @@ public sealed class TestServer : IAsyncLifetime
         app.MapGet("/fail-once/{id}", (string id) =>
             _hits.AddOrUpdate("fail-once/" + id, 1, (_, n) => n + 1) == 1 ? Results.Text("boom", statusCode: 500) : Results.File(Content(300), "application/octet-stream"));
 
+        // A gallery of 3 pages (issue 19): mixed types, one broken link (404). The next page is named three ways: in the
+        // body (/gallery-pages: paging.next, a URL), by a cursor (/gallery-cursor: paging.cursor), by a Link header
+        // (/gallery-linked). Files are counted by id in Hits("gallery-file/ID").
+        object[][] pages =
+        [
+            [new { id = 1, type = "image/jpeg", title = "cat", link = "/gallery-file/1?size=100" }, new { id = 2, type = "video/mp4", title = "clip", link = "/gallery-file/2?size=200" }],
+            [new { id = 3, type = "image/png", title = "dog", link = "/gallery-file/3?size=300" }, new { id = 4, type = "image/png", title = "gone", link = "/status/404" }],
+            [new { id = 5, type = "image/gif", title = "bird", link = "/gallery-file/5?size=500" }],
+        ];
+        app.MapGet("/gallery-pages", (int? page) =>
+        {
+            var n = page ?? 1;
+            return Results.Json(new { data = pages[n - 1], paging = new { next = n < pages.Length ? $"/gallery-pages?page={n + 1}" : null } });
+        });
+        app.MapGet("/gallery-cursor", (string? cursor) =>
+        {
+            var n = cursor is null ? 1 : int.Parse(cursor[1..], System.Globalization.CultureInfo.InvariantCulture);
+            return Results.Json(new { data = pages[n - 1], paging = new { cursor = n < pages.Length ? $"c{n + 1}" : string.Empty } });
+        });
+        app.MapGet("/gallery-linked", (int? page, HttpContext context) =>
+        {
+            var n = page ?? 1;
+            if (n < pages.Length)
+            {
+                context.Response.Headers.Append("Link", $"</gallery-linked?page=1>; rel=\"first\", </gallery-linked?page={n + 1}>; rel=\"next\"");
+            }
+
+            return Results.Json(new { data = pages[n - 1] });
+        });
+        app.MapGet("/gallery-file/{id}", (string id, int size) =>
+        {
+            _hits.AddOrUpdate("gallery-file/" + id, 1, (_, n) => n + 1);
+            return Results.File(Content(size), "application/octet-stream");
+        });
+
         // A gallery listing, as image APIs return them; links are relative to this server.
         app.MapGet("/gallery", () => Results.Json(new
         {
