@@ -114,7 +114,8 @@ internal static partial class JsonListing
             var field = match.Groups[1].Value;
             if (entry is { ValueKind: JsonValueKind.Object } holder && holder.TryGetProperty(field, out var value) && value.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Null))
             {
-                return value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
+                // A listing's value is one name segment: its slashes and dots cannot make a path ('{album}/{id}' can).
+                return FileNames.Sanitize(value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText());
             }
 
             if (field == "ext")

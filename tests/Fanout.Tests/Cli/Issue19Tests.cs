@@ -236,12 +236,12 @@ public sealed class Issue19GalleryTests(TestServer server) : IClassFixture<TestS
         var run = await FanoutCli.RunAsync(temp.Path, ["download", "--from-json", server.Url(listing), "--links", "data[].link", .. paging, "--where", "type!=video/mp4", "--name", "{id}.{ext}", "--metadata", "--dir", "d", "--retries", "0", "-q", "-o", "out.jsonl"]);
 
         Assert.True(run.ExitCode == 1, run.ToString());
-        Assert.Equal(["1.jpg", "1.jpg.json", "3.png", "3.png.json", "5.gif", "5.gif.json"], Directory.GetFiles(temp.File("d")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["1.jpg", "1.jpg.json", "3.png", "3.png.json", "5.gif", "5.gif.json", "6.gif", "6.gif.json"], Directory.GetFiles(temp.File("d")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal(300, new FileInfo(temp.File("d/3.png")).Length);
         var entry = TestServer.ParseJson(File.ReadAllText(temp.File("d/3.png.json")));
         Assert.Equal("dog", entry.GetProperty("title").GetString());
         var records = File.ReadAllLines(temp.File("out.jsonl")).Select(TestServer.ParseJson).ToList();
-        Assert.Equal(4, records.Count);
+        Assert.Equal(5, records.Count);
         Assert.Equal("/status/404", new Uri(records.Single(r => !r.GetProperty("ok").GetBoolean()).GetProperty("url").GetString()!).AbsolutePath);
     }
 
@@ -254,6 +254,7 @@ public sealed class Issue19GalleryTests(TestServer server) : IClassFixture<TestS
 
         Assert.Contains("stopped after 2 pages (--max-pages); the listing goes on at " + server.Url("/gallery-pages?page=3"), run.Stderr, StringComparison.Ordinal);
         Assert.Equal(4, File.ReadAllLines(temp.File("out.jsonl")).Length);
+        Assert.DoesNotContain("page=3", File.ReadAllText(temp.File("out.jsonl")), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -272,7 +273,10 @@ public sealed class Issue19GalleryTests(TestServer server) : IClassFixture<TestS
 
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.Contains("some downloads failed", first.Stdout, StringComparison.Ordinal);
-        Assert.Equal(["1-cat.jpg", "1-cat.jpg.json", "3-dog.png", "3-dog.png.json", "5-bird.gif", "5-bird.gif.json"], Directory.GetFiles(temp.File("gallery")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // A listing's hostile title ("../../escape/x") is one sanitised name segment inside the directory.
+        Assert.Equal(["1-cat.jpg", "1-cat.jpg.json", "3-dog.png", "3-dog.png.json", "5-bird.gif", "5-bird.gif.json", "6-_.._escape_x.gif", "6-_.._escape_x.gif.json"], Directory.GetFiles(temp.File("gallery")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.False(Directory.Exists(temp.File("escape")));
+        Assert.Equal(new[] { "bin", "gallery" }, Directory.GetDirectories(temp.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         // The rerun skipped what the journal lists as finished (the broken link too, as GNU parallel's --resume does).
         Assert.True(second.ExitCode == 0, second.ToString());
         Assert.Equal(before + 1, server.Hits("gallery-file/3"));

@@ -186,7 +186,7 @@ public sealed class TestServer : IAsyncLifetime
         [
             [new { id = 1, type = "image/jpeg", title = "cat", link = "/gallery-file/1?size=100" }, new { id = 2, type = "video/mp4", title = "clip", link = "/gallery-file/2?size=200" }],
             [new { id = 3, type = "image/png", title = "dog", link = "/gallery-file/3?size=300" }, new { id = 4, type = "image/png", title = "gone", link = "/status/404" }],
-            [new { id = 5, type = "image/gif", title = "bird", link = "/gallery-file/5?size=500" }],
+            [new { id = 5, type = "image/gif", title = "bird", link = "/gallery-file/5?size=500" }, new { id = 6, type = "image/gif", title = "../../escape/x", link = "/gallery-file/6?size=60" }],
         ];
         app.MapGet("/gallery-pages", (int? page) =>
         {
