@@ -24,9 +24,9 @@ internal static class ReadCommand
         {
             Description = "Digest per file",
             DefaultValueFactory = _ => "sha256",
-            HelpName = "sha256|sha1|md5|none",
+            HelpName = "sha256|blake3|sha1|md5|none",
         };
-        hash.AcceptOnlyFromAmong("sha256", "sha1", "md5", "none");
+        hash.AcceptOnlyFromAmong("sha256", "blake3", "sha1", "md5", "none");
         var grep = new Option<string?>("--grep", "-e") { Description = "Count the lines matching this .NET regular expression and keep the first --max-matches of them, with line numbers", HelpName = "REGEX" };
         var ignoreCase = new Option<bool>("--ignore-case", "-i") { Description = "Case-insensitive --grep" };
         var maxMatches = new Option<int>("--max-matches")
@@ -43,6 +43,11 @@ internal static class ReadCommand
             HelpName = "SIZE",
         };
         var sort = new Option<bool>("--sort") { Description = "Write records in path order instead of as files complete" };
+        var check = new Option<string?>("--check")
+        {
+            Description = "Compare with a manifest (the JSONL of an earlier fanout read, with its digest): lists changed, new, missing and moved files with a count of each; exit 1 on any difference. Run it from the same place with the same paths",
+            HelpName = "MANIFEST",
+        };
         var common = new CommonOptions(new JobWords
         {
             Noun = "files",
@@ -62,12 +67,13 @@ internal static class ReadCommand
               fanout read 'logs/**/*.log' --grep 'ERROR|FATAL' > errors.jsonl
               fanout read data/ --exclude '*.tmp' --exclude .git --hash md5 --sort
               find . -name '*.csv' | fanout read - --content | fanout insert --db files.db --table files
+              fanout read data/ --hash blake3 -o manifest.jsonl && fanout read data/ --check manifest.jsonl
 
             Unreadable, vanished and special files become error records; the run goes on.
             Exit codes: 0 all files read, 1 some failed, 2 bad usage, 130 interrupted.
             """);
         command.Arguments.Add(paths);
-        foreach (var option in new Option[] { exclude, follow, hash, grep, ignoreCase, maxMatches, content, maxContent, sort })
+        foreach (var option in new Option[] { exclude, follow, hash, check, grep, ignoreCase, maxMatches, content, maxContent, sort })
         {
             command.Options.Add(option);
         }
@@ -94,9 +100,31 @@ internal static class ReadCommand
                 throw new UsageException("--max-matches: must be 0 or more");
             }
 
+            var algorithm = Enum.Parse<FileHashAlgorithm>(parse.GetValue(hash)!, ignoreCase: true);
+            ManifestCheck? manifest = null;
+            if (parse.GetValue(check) is { } manifestPath)
+            {
+                try
+                {
+                    manifest = ManifestCheck.Load(manifestPath);
+                }
+                catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+                {
+                    throw new UsageException($"--check: {ex.Message}");
+                }
+
+                // The digest is the manifest's; another one asked for with --hash cannot be compared.
+                if (parse.GetResult(hash) is { Implicit: false } && algorithm != manifest.Algorithm)
+                {
+                    throw new UsageException($"--check: the manifest holds {FileReader.FieldName(manifest.Algorithm)} digests, not {FileReader.FieldName(algorithm)}: leave out --hash");
+                }
+
+                algorithm = manifest.Algorithm;
+            }
+
             var options = new FileReadOptions
             {
-                Hash = Enum.Parse<FileHashAlgorithm>(parse.GetValue(hash)!, ignoreCase: true),
+                Hash = algorithm,
                 Grep = regex,
                 MaxMatches = parse.GetValue(maxMatches),
                 IncludeContent = parse.GetValue(content),
@@ -127,11 +155,40 @@ internal static class ReadCommand
                 Source = token => reader.FindAsync(arguments, System.Console.OpenStandardInput, token),
                 Handler = reader,
                 WriteRecord = reader.WriteRecord,
-                Observe = result => bytes += result.Value?.Bytes ?? 0,
-                Sections = stats => [DataSection.Of(bytes, stats.WallTime)],
+                Observe = result =>
+                {
+                    bytes += result.Value?.Bytes ?? 0;
+                    if (manifest is not null && result.Value?.Hash is { } digest)
+                    {
+                        manifest.Add(result.Item.DisplayPath, digest);
+                    }
+                },
+                Sections = stats => [DataSection.Of(bytes, stats.WallTime), .. CheckSections(manifest)],
+                MeetsThresholds = manifest is null ? null : _ => manifest.Compare().Same,
             };
             return await JobRunner.RunAsync(job, settings, arguments);
         });
         return command;
+    }
+
+    /// <summary>The comparison with the manifest: a count of each kind, then the paths of each (at most 20 shown).</summary>
+    private static IEnumerable<SummarySection> CheckSections(ManifestCheck? manifest)
+    {
+        if (manifest is null)
+        {
+            yield break;
+        }
+
+        const int Shown = 20;
+        var diff = manifest.Compare();
+        yield return new CountsSection($"Check against {manifest.Source}", "check", [new("unchanged", diff.Unchanged), new("changed", diff.Changed.Count), new("new", diff.New.Count), new("missing", diff.Missing.Count), new("moved", diff.Moved.Count)]);
+        foreach (var (title, json, paths) in new[] { ("Changed", "changed", diff.Changed), ("New", "new", diff.New), ("Missing", "missing", diff.Missing), ("Moved", "moved", diff.Moved.Select(m => $"{m.From} -> {m.To}").ToList()) })
+        {
+            if (paths.Count > 0)
+            {
+                var entries = paths.Take(Shown).Select(p => (IReadOnlyList<KeyValuePair<string, string>>)[new("path", p)]).ToList();
+                yield return new EntriesSection(paths.Count > Shown ? $"{title} (first {Shown} of {paths.Count})" : title, json, entries, e => e[0].Value);
+            }
+        }
     }
 }

@@ -12,6 +12,9 @@ public enum FileHashAlgorithm
     /// <summary>MD5, as <c>md5sum</c> prints it.</summary>
     Md5,
 
+    /// <summary>BLAKE3 (256-bit), as <c>b3sum</c> prints it: several times faster than SHA-256 (SIMD).</summary>
+    Blake3,
+
     /// <summary>No digest: faster when only counts or matches are wanted.</summary>
     None,
 }

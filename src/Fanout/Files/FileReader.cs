@@ -114,13 +114,7 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
     {
         using var handle = item.RawPath is { } raw ? OpenRaw(raw, item.DisplayPath) : File.OpenHandle(item.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
         var modified = File.GetLastWriteTimeUtc(handle);
-        using var hash = options.Hash switch
-        {
-            FileHashAlgorithm.Sha256 => IncrementalHash.CreateHash(HashAlgorithmName.SHA256),
-            FileHashAlgorithm.Sha1 => IncrementalHash.CreateHash(HashAlgorithmName.SHA1),
-            FileHashAlgorithm.Md5 => IncrementalHash.CreateHash(HashAlgorithmName.MD5),
-            _ => null,
-        };
+        using var hash = FileDigest.Create(options.Hash);
         var buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
         try
         {
@@ -157,7 +151,7 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
                     text = utf16.Next(text);
                 }
 
-                hash?.AppendData(chunk);
+                hash?.Append(chunk);
                 lines += text.Count((byte)'\n');
                 grep?.Feed(text);
                 if (content is not null && !contentTruncated)
@@ -183,7 +177,7 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
             {
                 Bytes = offset,
                 Lines = lines,
-                Hash = hash is null ? null : Convert.ToHexStringLower(hash.GetHashAndReset()),
+                Hash = hash?.Finish(),
                 Modified = new DateTimeOffset(modified, TimeSpan.Zero),
                 Encoding = encoding,
                 MatchCount = options.Grep is null ? null : grep?.MatchCount ?? 0,
@@ -250,5 +244,8 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
         _ => Encoding.UTF8.GetString(bytes),
     };
 
-    internal static string FieldName(FileHashAlgorithm algorithm) => algorithm.ToString().ToLower(CultureInfo.InvariantCulture);
+    /// <summary>The record field that holds a digest (<c>sha256</c>, <c>blake3</c>, ...).</summary>
+    /// <param name="algorithm">The digest.</param>
+    /// <returns>The field's name.</returns>
+    public static string FieldName(FileHashAlgorithm algorithm) => algorithm.ToString().ToLower(CultureInfo.InvariantCulture);
 }

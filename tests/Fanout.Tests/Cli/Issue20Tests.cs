@@ -1,0 +1,78 @@
+using Fanout.Tests.Support;
+using Xunit;
+
+namespace Fanout.Tests.Cli;
+
+/// <summary>Issue 20: read for real data work: BLAKE3 and checking a tree against a manifest.</summary>
+public sealed class Issue20Tests
+{
+    [Fact]
+    public async Task Issue20_Blake3_digests_equal_b3sums()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("d/empty.txt", string.Empty);
+        temp.Write("d/small.txt", "hello\n");
+        // Over one 64 KiB buffer and not a multiple of BLAKE3's 1 KiB chunks: the streaming path.
+        File.WriteAllBytes(temp.File("d/big.bin"), [.. Enumerable.Range(0, 300_001).Select(i => (byte)(i * 7 % 251))]);
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["read", "d", "--hash", "blake3", "--sort", "-q"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var expected = ProcessRunner.Run("b3sum", temp.File("d/big.bin"), temp.File("d/empty.txt"), temp.File("d/small.txt"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split("  ")).ToDictionary(p => Path.GetFileName(p[1]), p => p[0]);
+        var records = run.JsonLines;
+        Assert.Equal(3, records.Count);
+        Assert.All(records, r => Assert.Equal(expected[Path.GetFileName(r.GetProperty("path").GetString()!)], r.GetProperty("blake3").GetString()));
+    }
+
+    [Fact]
+    public async Task Issue20_Check_reports_changed_new_missing_and_moved_files_and_exits_1()
+    {
+        using var temp = new TempDirectory();
+        foreach (var name in new[] { "same", "edit", "gone", "move" })
+        {
+            temp.Write($"d/{name}.txt", $"content of {name}\n");
+        }
+
+        var manifest = await FanoutCli.RunAsync(temp.Path, ["read", "d", "--hash", "blake3", "-q", "-o", "manifest.jsonl"]);
+        var clean = await FanoutCli.RunAsync(temp.Path, ["read", "d", "--check", "manifest.jsonl", "-o", "now.jsonl"]);
+        temp.Write("d/edit.txt", "edited\n");
+        File.Delete(temp.File("d/gone.txt"));
+        Directory.CreateDirectory(temp.File("d/sub"));
+        File.Move(temp.File("d/move.txt"), temp.File("d/sub/moved.txt"));
+        temp.Write("d/added.txt", "new file\n");
+
+        var changed = await FanoutCli.RunAsync(temp.Path, ["read", "d", "--check", "manifest.jsonl", "-o", "now.jsonl", "--stats", "stats.json"]);
+
+        Assert.True(manifest.ExitCode == 0 && clean.ExitCode == 0, manifest.ToString() + clean);
+        Assert.Contains("unchanged  4", clean.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, changed.ExitCode);
+        var check = TestServer.ParseJson(File.ReadAllText(temp.File("stats.json")));
+        Assert.Equal((1, 1, 1, 1, 1), (check.GetProperty("check").GetProperty("unchanged").GetInt32(), check.GetProperty("check").GetProperty("changed").GetInt32(), check.GetProperty("check").GetProperty("new").GetInt32(), check.GetProperty("check").GetProperty("missing").GetInt32(), check.GetProperty("check").GetProperty("moved").GetInt32()));
+        Assert.Contains("Changed:\n  d/edit.txt", changed.Stderr, StringComparison.Ordinal);
+        Assert.Contains("New:\n  d/added.txt", changed.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Missing:\n  d/gone.txt", changed.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Moved:\n  d/move.txt -> d/sub/moved.txt", changed.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Issue20_Check_refuses_a_bad_manifest_and_a_different_hash_with_the_reason()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("d/a.txt", "a\n");
+        temp.Write("sha.jsonl", "{\"path\":\"d/a.txt\",\"sha256\":\"00\"}\n");
+        temp.Write("broken.jsonl", "{\"path\":\"d/a.txt\",\"sha256\":\"00\"}\nnot json\n");
+
+        var other = await FanoutCli.RunAsync(temp.Path, ["read", "d", "--check", "sha.jsonl", "--hash", "blake3"]);
+        var broken = await FanoutCli.RunAsync(temp.Path, ["read", "d", "--check", "broken.jsonl"]);
+        var differs = await FanoutCli.RunAsync(temp.Path, ["read", "d", "--check", "sha.jsonl", "-q"]);
+
+        Assert.Equal(2, other.ExitCode);
+        Assert.Contains("--check: the manifest holds sha256 digests, not blake3: leave out --hash", other.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, broken.ExitCode);
+        Assert.Contains("--check: broken.jsonl:2: not JSON", broken.Stderr, StringComparison.Ordinal);
+        // The digest computed is the manifest's (sha256 here), so the file is compared, and it changed.
+        Assert.Equal(1, differs.ExitCode);
+        Assert.Contains("\"sha256\":", differs.Stdout, StringComparison.Ordinal);
+    }
+}
