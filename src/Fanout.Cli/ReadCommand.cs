@@ -43,6 +43,11 @@ internal static class ReadCommand
             HelpName = "SIZE",
         };
         var sort = new Option<bool>("--sort") { Description = "Write records in path order instead of as files complete" };
+        var extract = new Option<string?>("--extract")
+        {
+            Description = "Turn each line matching this regex into a row of its named groups, typed, with path and line: stdout carries the rows (JSONL, ready for fanout insert); the per-file records go to -o FILE only. E.g. '(?<ts>\\S+) (?<level>[A-Z]+) (?<msg>.*)'",
+            HelpName = "REGEX",
+        };
         var check = new Option<string?>("--check")
         {
             Description = "Compare with a manifest (the JSONL of an earlier fanout read, with its digest): lists changed, new, missing and moved files with a count of each; exit 1 on any difference. Run it from the same place with the same paths",
@@ -68,12 +73,13 @@ internal static class ReadCommand
               fanout read data/ --exclude '*.tmp' --exclude .git --hash md5 --sort
               find . -name '*.csv' | fanout read - --content | fanout insert --db files.db --table files
               fanout read data/ --hash blake3 -o manifest.jsonl && fanout read data/ --check manifest.jsonl
+              fanout read 'logs/*.log' --extract '(?<ts>\S+) (?<level>[A-Z]+) (?<msg>.*)' | fanout insert --db logs.db --table logs
 
             Unreadable, vanished and special files become error records; the run goes on.
             Exit codes: 0 all files read, 1 some failed, 2 bad usage, 130 interrupted.
             """);
         command.Arguments.Add(paths);
-        foreach (var option in new Option[] { exclude, follow, hash, check, grep, ignoreCase, maxMatches, content, maxContent, sort })
+        foreach (var option in new Option[] { exclude, follow, hash, check, extract, grep, ignoreCase, maxMatches, content, maxContent, sort })
         {
             command.Options.Add(option);
         }
@@ -122,8 +128,33 @@ internal static class ReadCommand
                 algorithm = manifest.Algorithm;
             }
 
+            Regex? rowPattern = null;
+            if (parse.GetValue(extract) is { } extractText)
+            {
+                try
+                {
+                    rowPattern = new Regex(extractText, RegexOptions.CultureInvariant | (parse.GetValue(ignoreCase) ? RegexOptions.IgnoreCase : RegexOptions.None), TimeSpan.FromSeconds(1));
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new UsageException($"--extract: {ex.Message}");
+                }
+
+                var named = rowPattern.GetGroupNames().Where(n => !n.All(char.IsAsciiDigit)).ToList();
+                if (named.Count == 0)
+                {
+                    throw new UsageException("--extract: the regex has no named groups; name what each row keeps, e.g. (?<level>[A-Z]+)");
+                }
+
+                if (named.FirstOrDefault(n => n is "path" or "line") is { } reserved)
+                {
+                    throw new UsageException($"--extract: the group name '{reserved}' is a field every row has; choose another");
+                }
+            }
+
             var options = new FileReadOptions
             {
+                Extract = rowPattern,
                 Hash = algorithm,
                 Grep = regex,
                 MaxMatches = parse.GetValue(maxMatches),
@@ -146,6 +177,9 @@ internal static class ReadCommand
 
             var reader = new FileReader(options);
             long bytes = 0;
+            long extracted = 0;
+            // With --extract, stdout is the rows' (a pipe into insert); the per-file records go to -o only.
+            using var rows = rowPattern is null ? null : new StreamWriter(System.Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16);
             var job = new JobSpec<FileReadItem, FileReadResult>
             {
                 Name = "read",
@@ -163,7 +197,18 @@ internal static class ReadCommand
                         manifest.Add(result.Item.DisplayPath, digest);
                     }
                 },
-                Sections = stats => [DataSection.Of(bytes, stats.WallTime), .. CheckSections(manifest)],
+                RecordsOnStdout = rowPattern is null,
+                Passthrough = rows is null ? null : result =>
+                {
+                    foreach (var row in result.Value?.Rows ?? [])
+                    {
+                        rows.Write(row);
+                        rows.Write('\n');
+                        extracted++;
+                    }
+                },
+                Completed = _ => rows?.Flush(),
+                Sections = stats => [DataSection.Of(bytes, stats.WallTime), .. CheckSections(manifest), .. rows is null ? [] : new SummarySection[] { new FiguresSection("Rows", "rows", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{extracted} rows extracted"), [new("extracted", extracted)]) }],
                 MeetsThresholds = manifest is null ? null : _ => manifest.Compare().Same,
             };
             return await JobRunner.RunAsync(job, settings, arguments);

@@ -22,6 +22,13 @@ public sealed record FileReadOptions
     /// <value>Default <see langword="null"/>.</value>
     public Regex? Grep { get; init; }
 
+    /// <summary>
+    /// Each line this matches becomes a row of its named groups (<c>(?&lt;level&gt;[A-Z]+)</c>), typed (integers, decimals,
+    /// true/false, else text), with the file's path and the line number: <see cref="FileReadResult.Rows"/>. Every
+    /// matching line of a file is kept; <see langword="null"/> for none.
+    /// </summary>
+    public Regex? Extract { get; init; }
+
     /// <summary>Matching lines kept per file (all are counted).</summary>
     /// <value>Default <see cref="DefaultMaxMatches"/> (10).</value>
     public int MaxMatches { get; init; } = DefaultMaxMatches;

@@ -29,4 +29,7 @@ public sealed record FileReadResult
 
     /// <summary>Whether <see cref="Content"/> was cut at <see cref="FileReadOptions.MaxContentBytes"/>.</summary>
     public bool ContentTruncated { get; init; }
+
+    /// <summary>With <see cref="FileReadOptions.Extract"/>: a JSON object per matching line (path, line, the named groups).</summary>
+    public IReadOnlyList<string>? Rows { get; init; }
 }

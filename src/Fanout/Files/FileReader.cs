@@ -122,6 +122,7 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
             long lines = 0;
             string? encoding = null;
             LineGrep? grep = null;
+            LineGrep? extract = null;
             Utf16Text? utf16 = null;
             ArrayBufferWriter<byte>? content = null;
             var contentTruncated = false;
@@ -139,6 +140,7 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
                     if (encoding != "binary")
                     {
                         grep = options.Grep is { } regex && encoding != "unknown" ? new LineGrep(regex, options.MaxMatches) : null;
+                        extract = options.Extract is { } rows && encoding != "unknown" ? new LineGrep(rows, int.MaxValue) : null;
                         content = options.IncludeContent ? new ArrayBufferWriter<byte>() : null;
                     }
 
@@ -154,6 +156,7 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
                 hash?.Append(chunk);
                 lines += text.Count((byte)'\n');
                 grep?.Feed(text);
+                extract?.Feed(text);
                 if (content is not null && !contentTruncated)
                 {
                     var room = (int)Math.Min(chunk.Length, options.MaxContentBytes - content.WrittenCount);
@@ -169,9 +172,11 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
                 var rest = utf16.Next([], flush: true);
                 lines += rest.Count((byte)'\n');
                 grep?.Feed(rest);
+                extract?.Feed(rest);
             }
 
             grep?.Finish();
+            extract?.Finish();
             encoding ??= "utf-8";
             return new FileReadResult
             {
@@ -184,6 +189,7 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
                 Matches = options.Grep is null ? null : grep?.Matches ?? [],
                 Content = content is null ? null : Decode(content.WrittenSpan, encoding),
                 ContentTruncated = contentTruncated,
+                Rows = options.Extract is { } pattern ? ExtractedRows.Of(pattern, item.DisplayPath, extract?.Matches ?? []) : null,
             };
         }
         finally

@@ -76,3 +76,54 @@ public sealed class Issue20Tests
         Assert.Contains("\"sha256\":", differs.Stdout, StringComparison.Ordinal);
     }
 }
+
+/// <summary>Issue 20: read --extract, and the README's logs-to-a-table recipe.</summary>
+public sealed class Issue20ExtractTests
+{
+    [Fact]
+    public async Task Issue20_Extract_makes_a_typed_row_per_matching_line_on_stdout()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("a.log", "t1 INFO 42 ok\nnoise\nt2 WARN 007 x\nt3 ERROR -0.5 \"quoted\" <b>\nt4 INFO true y\n");
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["read", "a.log", "--extract", @"(?<ts>\S+) (?<level>[A-Z]+) (?<n>\S+) (?<rest>.*)", "-o", "files.jsonl"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var rows = run.JsonLines;
+        Assert.Equal([1L, 3L, 4L, 5L], rows.Select(r => r.GetProperty("line").GetInt64()));
+        Assert.All(rows, r => Assert.Equal("a.log", r.GetProperty("path").GetString()));
+        Assert.Equal(System.Text.Json.JsonValueKind.Number, rows[0].GetProperty("n").ValueKind);
+        Assert.Equal("007", rows[1].GetProperty("n").GetString());
+        Assert.Equal(-0.5, rows[2].GetProperty("n").GetDouble());
+        Assert.Equal("\"quoted\" <b>", rows[2].GetProperty("rest").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.True, rows[3].GetProperty("n").ValueKind);
+        // The per-file record went to -o, with the run's summary on stderr.
+        Assert.Single(File.ReadAllLines(temp.File("files.jsonl")));
+        Assert.Contains("4 rows extracted", run.Stderr, StringComparison.Ordinal);
+
+        var unnamed = await FanoutCli.RunAsync(temp.Path, ["read", "a.log", "--extract", @"(\S+) INFO"]);
+        var reserved = await FanoutCli.RunAsync(temp.Path, ["read", "a.log", "--extract", @"(?<line>\S+)"]);
+        Assert.Equal(2, unnamed.ExitCode);
+        Assert.Contains("--extract: the regex has no named groups", unnamed.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, reserved.ExitCode);
+        Assert.Contains("'line' is a field every row has", reserved.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Issue20_The_readmes_logs_to_a_table_recipe_runs_as_written()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("logs/api.log", "2026-11-30T01:00:00Z INFO started\n2026-11-30T01:00:05Z ERROR disk full: /var\nnot a log line\n");
+        temp.Write("logs/web.log", "2026-11-30T02:00:00Z WARN slow request 'x'\n");
+        var script = Issue19Tests.ReadmeBlock("### Logs to a table");
+        var bin = Directory.CreateDirectory(temp.File("bin")).FullName;
+        File.WriteAllText(Path.Combine(bin, "fanout"), $"#!/bin/sh\nexec {string.Join(' ', FanoutCli.Command.Select(c => $"'{c}'"))} \"$@\"\n");
+        File.SetUnixFileMode(Path.Combine(bin, "fanout"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var run = await Issue19Tests.RunBashAsync(temp.Path, script, new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var table = ProcessRunner.Run("sqlite3", temp.File("logs.db"), "select path, line, level, msg from logs order by path, line");
+        Assert.Equal("logs/api.log|1|INFO|started\nlogs/api.log|2|ERROR|disk full: /var\nlogs/web.log|1|WARN|slow request 'x'\n", table);
+    }
+}
