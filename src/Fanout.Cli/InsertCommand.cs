@@ -30,6 +30,7 @@ internal static class InsertCommand
         var pk = new Option<string?>("--pk") { Description = "Primary key column(s), comma-separated, for a new table and for --upsert/--ignore", HelpName = "COLUMNS" };
         var upsert = new Option<bool>("--upsert") { Description = "Update rows whose key exists (reruns leave each row once)" };
         var ignore = new Option<bool>("--ignore") { Description = "Skip rows whose key exists (reruns leave each row once)" };
+        var flatten = new Option<bool>("--flatten") { Description = "Nested JSON objects become columns named outer_inner ({\"a\":{\"b\":1}} -> a_b), as sqlite-utils does; arrays stay JSON text" };
         var alter = new Option<bool>("--alter") { Description = "Add columns for fields that first appear in later records (otherwise those records are rejected)" };
         var batch = new Option<int?>("--batch")
         {
@@ -63,7 +64,7 @@ internal static class InsertCommand
             Exit codes: 0 every record stored, 1 some rejected, 2 bad usage, 130 interrupted.
             """);
         command.Arguments.Add(inputs);
-        foreach (var option in new Option[] { db, table, csv, pk, upsert, ignore, alter, batch, rejects })
+        foreach (var option in new Option[] { db, table, csv, pk, upsert, ignore, alter, flatten, batch, rejects })
         {
             command.Options.Add(option);
         }
@@ -100,6 +101,7 @@ internal static class InsertCommand
                     PrimaryKey = key,
                     Mode = parse.GetValue(upsert) ? InsertMode.Upsert : parse.GetValue(ignore) ? InsertMode.Ignore : InsertMode.Insert,
                     Alter = parse.GetValue(alter),
+                    Flatten = parse.GetValue(flatten),
                     Format = parse.GetValue(csv) ? InsertFormat.Csv : null,
                     BatchSize = parse.GetValue(batch),
                     Writers = settings.ExplicitConcurrency,

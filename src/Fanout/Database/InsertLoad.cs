@@ -136,7 +136,7 @@ internal sealed class InsertLoad
                 await WriteAsync(full, index++).ConfigureAwait(false);
             }
 
-            await foreach (var block in ParseAsync(sources, format, openStandardInput, stopToken).ConfigureAwait(false))
+            await foreach (var block in ParseAsync(sources, format, _options.Flatten, openStandardInput, stopToken).ConfigureAwait(false))
             {
                 for (var i = 0; i < block.Count && !stopped; i++)
                 {
@@ -446,13 +446,14 @@ internal sealed class InsertLoad
     private static async IAsyncEnumerable<RecordBlock> ParseAsync(
         IReadOnlyList<string> sources,
         InsertFormat format,
+        bool flatten,
         Func<Stream> openStandardInput,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var chunks = InputReader.ReadChunksAsync(sources, openStandardInput, ParseChunkBytes, quotedLineBreaks: format == InsertFormat.Csv, cancellationToken);
         var parsers = Environment.ProcessorCount;
         var pool = new WorkPoolOptions { Concurrency = parsers, PreserveOrder = true, OrderWindow = parsers * 4 };
-        var jobs = format == InsertFormat.Csv ? WithHeadersAsync(chunks) : chunks.Select(static chunk => new ParseJob(chunk, null));
+        var jobs = format == InsertFormat.Csv ? WithHeadersAsync(chunks) : chunks.Select(chunk => new ParseJob(chunk, null, flatten));
         await foreach (var result in WorkPool.RunAsync(jobs, static (ParseJob job, CancellationToken _) => ValueTask.FromResult(job.Parse()), job => $"{job.Chunk.Source}:{job.Chunk.FirstLine}", pool, cancellationToken).ConfigureAwait(false))
         {
             if (result.Value is { } block)
@@ -480,7 +481,7 @@ internal sealed class InsertLoad
 
             if (header is not null)
             {
-                yield return new ParseJob(chunk, header);
+                yield return new ParseJob(chunk, header, Flatten: false);
                 continue;
             }
 
@@ -488,7 +489,7 @@ internal sealed class InsertLoad
             System.Buffers.ArrayPool<byte>.Shared.Return(chunk.Bytes);
             if (header is not null && rest.Length > 0)
             {
-                yield return new ParseJob(rest, header);
+                yield return new ParseJob(rest, header, Flatten: false);
             }
         }
     }
@@ -551,8 +552,8 @@ internal sealed class InsertLoad
         }
     }
 
-    private sealed record ParseJob(TextChunk Chunk, IReadOnlyList<string>? CsvHeader)
+    private sealed record ParseJob(TextChunk Chunk, IReadOnlyList<string>? CsvHeader, bool Flatten)
     {
-        public RecordBlock Parse() => CsvHeader is null ? RecordParser.ParseJson(Chunk) : RecordParser.ParseCsv(Chunk, CsvHeader);
+        public RecordBlock Parse() => CsvHeader is null ? RecordParser.ParseJson(Chunk, Flatten) : RecordParser.ParseCsv(Chunk, CsvHeader);
     }
 }

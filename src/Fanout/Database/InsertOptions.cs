@@ -45,6 +45,9 @@ public sealed record InsertOptions
     /// <value>Default <see langword="false"/>.</value>
     public bool Alter { get; init; }
 
+    /// <summary>Nested JSON objects become columns named <c>outer_inner</c> (as sqlite-utils' --flatten); arrays stay JSON.</summary>
+    public bool Flatten { get; init; }
+
     /// <summary>How the input is read.</summary>
     /// <value>Default <see langword="null"/>: CSV when every input file's name ends in <c>.csv</c>, else JSONL.</value>
     public InsertFormat? Format { get; init; }

@@ -127,3 +127,50 @@ public sealed class Issue20ExtractTests
         Assert.Equal("logs/api.log|1|INFO|started\nlogs/api.log|2|ERROR|disk full: /var\nlogs/web.log|1|WARN|slow request 'x'\n", table);
     }
 }
+
+/// <summary>Issue 20: insert --flatten into SQLite and PostgreSQL, through the fast parser and the full one.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class Issue20FlattenTests(PostgresServer server)
+{
+    // Line 1 takes the fast path (no escapes, no spaces); line 2 has an escaped name and spaces (the full reader);
+    // line 3 an empty nested object and an array (arrays stay JSON).
+    private const string Rows =
+        "{\"id\":1,\"user\":{\"name\":\"ann\",\"geo\":{\"lat\":1.5}},\"tags\":[\"a\",\"b\"]}\n" +
+        "{ \"id\": 2, \"us\\u0065r\": { \"name\": \"b\\u00e9a\", \"geo\": { \"lat\": -2 } }, \"tags\": [] }\n" +
+        "{\"id\":3,\"user\":{},\"tags\":null}\n";
+
+    [Fact]
+    public async Task Issue20_Flatten_makes_outer_inner_columns_in_sqlite()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("rows.jsonl", Rows);
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", "t.db", "--table", "t", "--flatten", "-q"]);
+        var plain = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", "plain.db", "--table", "t", "-q"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("id,user_name,user_geo_lat,tags\n", ProcessRunner.Run("sqlite3", temp.File("t.db"), "select group_concat(name, ',') from pragma_table_info('t')"));
+        Assert.Equal("1|ann|1.5|[\"a\",\"b\"]\n2|béa|-2.0|[]\n3|||\n", ProcessRunner.Run("sqlite3", temp.File("t.db"), "select * from t order by id"));
+        // Without --flatten a nested object is one JSON column, as before.
+        Assert.True(plain.ExitCode == 0, plain.ToString());
+        Assert.Equal("id,user,tags\n", ProcessRunner.Run("sqlite3", temp.File("plain.db"), "select group_concat(name, ',') from pragma_table_info('t')"));
+    }
+
+    [Fact]
+    public async Task Issue20_Flatten_makes_outer_inner_columns_in_postgresql()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("rows.jsonl", Rows);
+        var table = "f_" + Guid.NewGuid().ToString("N")[..10];
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", server.Url(), "--table", table, "--flatten", "-q"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        await using var connection = new Npgsql.NpgsqlConnection(server.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand($"SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = '{table}'", connection);
+        Assert.Equal("id,user_name,user_geo_lat,tags", (string?)await command.ExecuteScalarAsync());
+        await using var names = new Npgsql.NpgsqlCommand($"SELECT string_agg(coalesce(user_name, '-'), ',' ORDER BY id) FROM {table}", connection);
+        Assert.Equal("ann,béa,-", (string?)await names.ExecuteScalarAsync());
+    }
+}

@@ -16,8 +16,13 @@ internal static class FlatJsonParser
 
     /// <summary>Adds the line's fields to the current record, or returns <see langword="false"/> having added none.</summary>
     /// <remarks>The line must be valid UTF-8 (checked by the caller).</remarks>
+    /// <param name="builder">The block being built.</param>
+    /// <param name="bytes">The chunk.</param>
+    /// <param name="start">The line's start.</param>
+    /// <param name="length">Its length.</param>
+    /// <param name="flatten">Nested objects become fields named <c>outer_inner</c> (<c>--flatten</c>); else a nested value gives up.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static bool TryParse(RecordBlockBuilder builder, byte[] bytes, int start, int length)
+    public static bool TryParse(RecordBlockBuilder builder, byte[] bytes, int start, int length, bool flatten = false)
     {
         var end = start + length;
         var at = SkipSpace(bytes, start, end);
@@ -27,32 +32,88 @@ internal static class FlatJsonParser
         }
 
         var mark = builder.FieldMark;
+        byte[]? prefix = null;
+        try
+        {
+            if (TryObject(builder, bytes, ref at, end, flatten, ref prefix, 0) && SkipSpace(bytes, at, end) == end)
+            {
+                return true;
+            }
+        }
+        finally
+        {
+            if (prefix is not null)
+            {
+                ArrayPool<byte>.Shared.Return(prefix);
+            }
+        }
+
+        builder.RewindFields(mark);
+        return false;
+    }
+
+    /// <summary>The object at <paramref name="at"/> (its '{'); its fields named after <paramref name="prefix"/>'s first bytes.</summary>
+    private static bool TryObject(RecordBlockBuilder builder, byte[] bytes, ref int at, int end, bool flatten, ref byte[]? prefix, int prefixLength)
+    {
         at = SkipSpace(bytes, at + 1, end);
         if (at < end && bytes[at] == (byte)'}')
         {
-            return SkipSpace(bytes, at + 1, end) == end;
+            at++;
+            return true;
         }
 
         while (true)
         {
             if (!TryString(bytes, at, end, out var nameStart, out var nameLength))
             {
-                break;
+                return false;
             }
 
             at = SkipSpace(bytes, nameStart + nameLength + 1, end);
             if (at >= end || bytes[at] != (byte)':')
             {
-                break;
+                return false;
             }
 
             at = SkipSpace(bytes, at + 1, end);
-            if (at >= end || !TryValue(bytes, at, end, out var value, out at))
+            if (at >= end)
             {
-                break;
+                return false;
             }
 
-            builder.AddField(builder.NameId(bytes.AsSpan(nameStart, nameLength)), value);
+            if (flatten && bytes[at] == (byte)'{')
+            {
+                // outer_inner: the prefix grows by this name and '_' for the object's fields.
+                var inner = prefixLength + nameLength + 1;
+                if (prefix is null || prefix.Length < inner)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Max(inner, 256));
+                    prefix?.AsSpan(0, prefixLength).CopyTo(larger);
+                    if (prefix is not null)
+                    {
+                        ArrayPool<byte>.Shared.Return(prefix);
+                    }
+
+                    prefix = larger;
+                }
+
+                bytes.AsSpan(nameStart, nameLength).CopyTo(prefix.AsSpan(prefixLength));
+                prefix[inner - 1] = (byte)'_';
+                if (!TryObject(builder, bytes, ref at, end, flatten, ref prefix, inner))
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                if (!TryValue(bytes, at, end, out var value, out at))
+                {
+                    return false;
+                }
+
+                builder.AddField(prefixLength == 0 ? builder.NameId(bytes.AsSpan(nameStart, nameLength)) : PrefixedName(builder, bytes, nameStart, nameLength, ref prefix, prefixLength), value);
+            }
+
             at = SkipSpace(bytes, at, end);
             if (at < end && bytes[at] == (byte)',')
             {
@@ -60,16 +121,29 @@ internal static class FlatJsonParser
                 continue;
             }
 
-            if (at < end && bytes[at] == (byte)'}' && SkipSpace(bytes, at + 1, end) == end)
+            if (at < end && bytes[at] == (byte)'}')
             {
+                at++;
                 return true;
             }
 
-            break;
+            return false;
+        }
+    }
+
+    private static int PrefixedName(RecordBlockBuilder builder, byte[] bytes, int nameStart, int nameLength, ref byte[]? prefix, int prefixLength)
+    {
+        var total = prefixLength + nameLength;
+        if (prefix!.Length < total)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(total);
+            prefix.AsSpan(0, prefixLength).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(prefix);
+            prefix = larger;
         }
 
-        builder.RewindFields(mark);
-        return false;
+        bytes.AsSpan(nameStart, nameLength).CopyTo(prefix.AsSpan(prefixLength));
+        return builder.NameId(prefix.AsSpan(0, total));
     }
 
     private static bool TryValue(byte[] bytes, int at, int end, out Cell value, out int next)

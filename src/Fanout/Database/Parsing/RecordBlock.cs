@@ -23,6 +23,7 @@ internal sealed class RecordBlock
     // Compacted: no storage, but the chunk to parse again (a released block has neither).
     private Records.TextChunk? _chunk;
     private IReadOnlyList<string>? _csvHeader;
+    private bool _flatten;
     private int _holds = 1;
 
     internal RecordBlock(string source, RecordBlockStorage storage, Dictionary<int, string>? errors)
@@ -112,7 +113,7 @@ internal sealed class RecordBlock
     }
 
     /// <summary>Remembers the chunk the block was parsed from (and its CSV header, for CSV), so that it can be compacted.</summary>
-    internal void KeepChunk(Records.TextChunk chunk, IReadOnlyList<string>? csvHeader) => (_chunk, _csvHeader) = (chunk, csvHeader);
+    internal void KeepChunk(Records.TextChunk chunk, IReadOnlyList<string>? csvHeader, bool flatten) => (_chunk, _csvHeader, _flatten) = (chunk, csvHeader, flatten);
 
     private RecordBlockStorage Restore()
     {
@@ -122,7 +123,7 @@ internal sealed class RecordBlock
         }
 
         // Parsing is deterministic: the same records, fields and errors at the same indexes.
-        _storage = (_csvHeader is null ? RecordParser.ParseJson(chunk) : RecordParser.ParseCsv(chunk, _csvHeader)).Detach();
+        _storage = (_csvHeader is null ? RecordParser.ParseJson(chunk, _flatten) : RecordParser.ParseCsv(chunk, _csvHeader)).Detach();
         return _storage;
     }
 

@@ -20,15 +20,21 @@ internal static class RecordParser
     /// </summary>
     /// <param name="chunk">Whole lines.</param>
     /// <returns>The records.</returns>
-    public static RecordBlock ParseJson(TextChunk chunk)
+    public static RecordBlock ParseJson(TextChunk chunk) => ParseJson(chunk, flatten: false);
+
+    /// <summary>As <see cref="ParseJson(TextChunk)"/>; with <paramref name="flatten"/>, nested objects become fields named <c>outer_inner</c>.</summary>
+    /// <param name="chunk">Whole lines.</param>
+    /// <param name="flatten">Whether nested objects are flattened (<c>--flatten</c>).</param>
+    /// <returns>The records.</returns>
+    public static RecordBlock ParseJson(TextChunk chunk, bool flatten)
     {
         ArgumentNullException.ThrowIfNull(chunk);
         // Room for every line and as many fields per record as the last block had: growing the lists
         // (and copying them) cost more than filling them.
         var lines = chunk.Newlines + 1;
         var builder = new RecordBlockBuilder(chunk.Source, lines, lines * Math.Max(1, Volatile.Read(ref _fieldsPerRecord)));
-        chunk.ForEachLine((builder, chunk.Bytes), static (state, number, start, length) => ParseLine(state.builder, state.Bytes, number, start, length));
-        var block = Built(builder, chunk, null);
+        chunk.ForEachLine((builder, chunk.Bytes, flatten), static (state, number, start, length) => ParseLine(state.builder, state.Bytes, number, start, length, state.flatten));
+        var block = Built(builder, chunk, null, flatten);
         if (block.Count > 0)
         {
             Volatile.Write(ref _fieldsPerRecord, (block.FieldCount + block.Count - 1) / block.Count);
@@ -49,7 +55,7 @@ internal static class RecordParser
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ParseLine(RecordBlockBuilder builder, byte[] bytes, long number, int start, int length)
+    private static void ParseLine(RecordBlockBuilder builder, byte[] bytes, long number, int start, int length, bool flatten)
     {
         builder.StartRecord(number, Cell.FromText(bytes, start, length));
         if (!System.Text.Unicode.Utf8.IsValid(bytes.AsSpan(start, length)))
@@ -59,7 +65,7 @@ internal static class RecordParser
             return;
         }
 
-        if (FlatJsonParser.TryParse(builder, bytes, start, length))
+        if (FlatJsonParser.TryParse(builder, bytes, start, length, flatten))
         {
             return;
         }
@@ -74,33 +80,9 @@ internal static class RecordParser
                 return;
             }
 
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            if (!ReadFields(builder, bytes, start, ref reader, flatten, prefix: null))
             {
-                var name = reader.ValueIsEscaped ? builder.NameId(reader.GetString()!) : builder.NameId(reader.ValueSpan);
-                reader.Read();
-                var at = start + (int)reader.TokenStartIndex;
-                var value = reader.TokenType switch
-                {
-                    JsonTokenType.Number => reader.TryGetInt64(out var l)
-                        ? Cell.FromInteger(l, bytes, at, reader.ValueSpan.Length)
-                        : reader.ValueSpan.IndexOfAny(".eE"u8) < 0
-                            ? Cell.FromText(bytes, at, reader.ValueSpan.Length) // an integer beyond 64 bits: its digits, never a rounded double
-                            : Cell.FromReal(reader.GetDouble(), bytes, at, reader.ValueSpan.Length),
-                    JsonTokenType.String when reader.ValueIsEscaped => Unescaped(builder, ref reader),
-                    // The value follows its opening quote.
-                    JsonTokenType.String => Cell.FromText(bytes, at + 1, reader.ValueSpan.Length),
-                    JsonTokenType.True => Cell.FromBoolean(true),
-                    JsonTokenType.False => Cell.FromBoolean(false),
-                    JsonTokenType.Null => Cell.Null,
-                    _ => Nested(bytes, at, start, ref reader),
-                };
-                if (value.Kind == CellKind.Real && !double.IsFinite(value.Real))
-                {
-                    builder.Fail(OutOfRange);
-                    return;
-                }
-
-                builder.AddField(name, value);
+                return;
             }
 
             if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
@@ -117,6 +99,54 @@ internal static class RecordParser
             // Utf8JsonReader.GetDouble: valid JSON, but beyond what a double holds.
             builder.Fail(OutOfRange);
         }
+    }
+
+    /// <summary>The fields of the object the reader is in, up to its end; nested objects flattened under <paramref name="prefix"/>.</summary>
+    private static bool ReadFields(RecordBlockBuilder builder, byte[] bytes, int start, ref Utf8JsonReader reader, bool flatten, string? prefix)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            // Flattening names a field only once its value is seen (an object names none); else the name is taken now.
+            var nested = flatten ? reader.GetString()! : null;
+            var name = flatten ? -1
+                : reader.ValueIsEscaped ? builder.NameId(reader.GetString()!) : builder.NameId(reader.ValueSpan);
+            reader.Read();
+            if (flatten && reader.TokenType == JsonTokenType.StartObject)
+            {
+                if (!ReadFields(builder, bytes, start, ref reader, flatten, (prefix ?? string.Empty) + nested + "_"))
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            var at = start + (int)reader.TokenStartIndex;
+            var value = reader.TokenType switch
+            {
+                JsonTokenType.Number => reader.TryGetInt64(out var l)
+                    ? Cell.FromInteger(l, bytes, at, reader.ValueSpan.Length)
+                    : reader.ValueSpan.IndexOfAny(".eE"u8) < 0
+                        ? Cell.FromText(bytes, at, reader.ValueSpan.Length) // an integer beyond 64 bits: its digits, never a rounded double
+                        : Cell.FromReal(reader.GetDouble(), bytes, at, reader.ValueSpan.Length),
+                JsonTokenType.String when reader.ValueIsEscaped => Unescaped(builder, ref reader),
+                // The value follows its opening quote.
+                JsonTokenType.String => Cell.FromText(bytes, at + 1, reader.ValueSpan.Length),
+                JsonTokenType.True => Cell.FromBoolean(true),
+                JsonTokenType.False => Cell.FromBoolean(false),
+                JsonTokenType.Null => Cell.Null,
+                _ => Nested(bytes, at, start, ref reader),
+            };
+            if (value.Kind == CellKind.Real && !double.IsFinite(value.Real))
+            {
+                builder.Fail(OutOfRange);
+                return false;
+            }
+
+            builder.AddField(name >= 0 ? name : builder.NameId(prefix + nested), value);
+        }
+
+        return true;
     }
 
     private static Cell Unescaped(RecordBlockBuilder builder, ref Utf8JsonReader reader)
@@ -148,10 +178,10 @@ internal static class RecordParser
         var lines = chunk.Newlines + 1;
         var builder = new RecordBlockBuilder(chunk.Source, lines, lines * header.Count);
         CsvParser.Parse(builder, chunk, header);
-        return Built(builder, chunk, header);
+        return Built(builder, chunk, header, flatten: false);
     }
 
-    private static RecordBlock Built(RecordBlockBuilder builder, TextChunk chunk, IReadOnlyList<string>? header)
+    private static RecordBlock Built(RecordBlockBuilder builder, TextChunk chunk, IReadOnlyList<string>? header, bool flatten)
     {
         if (chunk.PooledBuffer)
         {
@@ -160,7 +190,7 @@ internal static class RecordParser
         }
 
         var block = builder.Build();
-        block.KeepChunk(chunk, header);
+        block.KeepChunk(chunk, header, flatten);
         return block;
     }
 }
