@@ -168,9 +168,82 @@ public static class InputReader
     /// 12-18 ms at start-up. Pipes and terminals (stdin, <c>&lt;(...)</c>) are read asynchronously: they
     /// may wait for their writer.
     /// </summary>
-    private static Stream Open(string name, Func<Stream> openStandardInput) => name == StandardInputName
-        ? openStandardInput()
-        : new FileStream(name, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+    /// A file that starts with gzip's magic bytes is read decompressed (<c>rows.jsonl.gz</c>, whatever its name).
+    private static Stream Open(string name, Func<Stream> openStandardInput)
+    {
+        if (name == StandardInputName)
+        {
+            return openStandardInput();
+        }
+
+        var file = new FileStream(name, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        Span<byte> magic = stackalloc byte[2];
+        var gzip = file.Read(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        file.Position = 0;
+        return gzip ? new GzipInput(name, file) : file;
+    }
+
+    /// <summary>A gzip file's text; a damaged stream is an input error with the file's name, not a crash.</summary>
+    private sealed class GzipInput(string name, FileStream file) : Stream
+    {
+        private readonly System.IO.Compression.GZipStream _gzip = new(file, System.IO.Compression.CompressionMode.Decompress);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            try
+            {
+                return _gzip.Read(buffer);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new FormatException($"{name}: not a whole gzip stream ({ex.Message})", ex);
+            }
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await _gzip.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new FormatException($"{name}: not a whole gzip stream ({ex.Message})", ex);
+            }
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _gzip.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
 
     private static int DropByteOrderMark(string name, byte[] buffer, int filled)
     {

@@ -174,3 +174,34 @@ public sealed class Issue20FlattenTests(PostgresServer server)
         Assert.Equal("ann,béa,-", (string?)await names.ExecuteScalarAsync());
     }
 }
+
+/// <summary>Issue 20: gzip input is read decompressed by every job that reads lines.</summary>
+public sealed class Issue20GzipTests
+{
+    [Fact]
+    public async Task Issue20_Gzip_inputs_are_read_decompressed_whatever_their_name()
+    {
+        using var temp = new TempDirectory();
+        var rows = string.Concat(Enumerable.Range(1, 5000).Select(i => $"{{\"id\":{i},\"name\":\"n{i}\"}}\n"));
+        await using (var file = File.Create(temp.File("rows.jsonl.gz")))
+        await using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            await gzip.WriteAsync(System.Text.Encoding.UTF8.GetBytes("\uFEFF" + rows));
+        }
+
+        File.Copy(temp.File("rows.jsonl.gz"), temp.File("no-extension"));
+        await using (var file = File.Create(temp.File("tests.gz")))
+        await using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            await gzip.WriteAsync("a\ttrue\nb\ttrue\n"u8.ToArray());
+        }
+
+        var insert = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl.gz", "no-extension", "--db", "t.db", "--table", "t", "--pk", "id", "--ignore", "-q"]);
+        var test = await FanoutCli.RunAsync(temp.Path, ["test", "tests.gz", "-q"]);
+
+        Assert.True(insert.ExitCode == 0, insert.ToString());
+        Assert.Equal("5000|5000\n", ProcessRunner.Run("sqlite3", temp.File("t.db"), "select count(*), max(id) from t"));
+        Assert.True(test.ExitCode == 0, test.ToString());
+        Assert.Equal(2, test.JsonLines.Count);
+    }
+}
