@@ -30,6 +30,7 @@ internal static class InsertCommand
         var pk = new Option<string?>("--pk") { Description = "Primary key column(s), comma-separated, for a new table and for --upsert/--ignore", HelpName = "COLUMNS" };
         var upsert = new Option<bool>("--upsert") { Description = "Update rows whose key exists (reruns leave each row once)" };
         var ignore = new Option<bool>("--ignore") { Description = "Skip rows whose key exists (reruns leave each row once)" };
+        var delimiter = new Option<string?>("--delimiter") { Description = "Read CSV whose fields are separated by this character instead of a comma: 'tab' (or \\t) for TSV, ';', '|'. A .tsv file is read as TSV without it", HelpName = "CHAR" };
         var flatten = new Option<bool>("--flatten") { Description = "Nested JSON objects become columns named outer_inner ({\"a\":{\"b\":1}} -> a_b), as sqlite-utils does; arrays stay JSON text" };
         var alter = new Option<bool>("--alter") { Description = "Add columns for fields that first appear in later records (otherwise those records are rejected)" };
         var batch = new Option<int?>("--batch")
@@ -64,7 +65,7 @@ internal static class InsertCommand
             Exit codes: 0 every record stored, 1 some rejected, 2 bad usage, 130 interrupted.
             """);
         command.Arguments.Add(inputs);
-        foreach (var option in new Option[] { db, table, csv, pk, upsert, ignore, alter, flatten, batch, rejects })
+        foreach (var option in new Option[] { db, table, csv, delimiter, pk, upsert, ignore, alter, flatten, batch, rejects })
         {
             command.Options.Add(option);
         }
@@ -102,6 +103,7 @@ internal static class InsertCommand
                     Mode = parse.GetValue(upsert) ? InsertMode.Upsert : parse.GetValue(ignore) ? InsertMode.Ignore : InsertMode.Insert,
                     Alter = parse.GetValue(alter),
                     Flatten = parse.GetValue(flatten),
+                    Delimiter = parse.GetValue(delimiter) is { } d ? Delimiter(d) : null,
                     Format = parse.GetValue(csv) ? InsertFormat.Csv : null,
                     BatchSize = parse.GetValue(batch),
                     Writers = settings.ExplicitConcurrency,
@@ -213,4 +215,10 @@ internal static class InsertCommand
 
     private static IReadOnlyList<KeyValuePair<string, long>> Rows(InsertTotals totals) =>
         [new("inserted", totals.Inserted), new("updated", totals.Updated), new("ignored", totals.Ignored), new("rejected", totals.Rejected)];
+
+    /// <summary>--delimiter: one ASCII character other than a quote or a line break; 'tab' or \t for a tab.</summary>
+    private static char Delimiter(string text) =>
+        text is "tab" or "\\t" or "\t" ? '\t'
+        : text.Length == 1 && char.IsAscii(text[0]) && text[0] is not ('"' or '\n' or '\r') ? text[0]
+        : throw new UsageException($"--delimiter: '{text}' is not one ASCII character (a quote and line breaks cannot be); 'tab' for TSV");
 }

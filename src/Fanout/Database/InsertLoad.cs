@@ -136,7 +136,7 @@ internal sealed class InsertLoad
                 await WriteAsync(full, index++).ConfigureAwait(false);
             }
 
-            await foreach (var block in ParseAsync(sources, format, _options.Flatten, openStandardInput, stopToken).ConfigureAwait(false))
+            await foreach (var block in ParseAsync(sources, format, _options.Flatten, Delimiter, openStandardInput, stopToken).ConfigureAwait(false))
             {
                 for (var i = 0; i < block.Count && !stopped; i++)
                 {
@@ -447,13 +447,14 @@ internal sealed class InsertLoad
         IReadOnlyList<string> sources,
         InsertFormat format,
         bool flatten,
+        Func<string, byte> delimiter,
         Func<Stream> openStandardInput,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var chunks = InputReader.ReadChunksAsync(sources, openStandardInput, ParseChunkBytes, quotedLineBreaks: format == InsertFormat.Csv, cancellationToken);
         var parsers = Environment.ProcessorCount;
         var pool = new WorkPoolOptions { Concurrency = parsers, PreserveOrder = true, OrderWindow = parsers * 4 };
-        var jobs = format == InsertFormat.Csv ? WithHeadersAsync(chunks) : chunks.Select(chunk => new ParseJob(chunk, null, flatten));
+        var jobs = format == InsertFormat.Csv ? WithHeadersAsync(chunks, delimiter) : chunks.Select(chunk => new ParseJob(chunk, null, flatten));
         await foreach (var result in WorkPool.RunAsync(jobs, static (ParseJob job, CancellationToken _) => ValueTask.FromResult(job.Parse()), job => $"{job.Chunk.Source}:{job.Chunk.FirstLine}", pool, cancellationToken).ConfigureAwait(false))
         {
             if (result.Value is { } block)
@@ -468,10 +469,16 @@ internal sealed class InsertLoad
         }
     }
 
+    /// <summary>The byte between a source's fields: --delimiter, else a tab for a .tsv file, else a comma.</summary>
+    private byte Delimiter(string source) =>
+        _options.Delimiter is { } chosen ? (byte)chosen
+        : source.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) || source.EndsWith(".tsv.gz", StringComparison.OrdinalIgnoreCase) ? (byte)'\t'
+        : (byte)',';
+
     /// <summary>Each CSV chunk with its source's header, taken from the source's first record.</summary>
-    private static async IAsyncEnumerable<ParseJob> WithHeadersAsync(IAsyncEnumerable<TextChunk> chunks)
+    private static async IAsyncEnumerable<ParseJob> WithHeadersAsync(IAsyncEnumerable<TextChunk> chunks, Func<string, byte> delimiter)
     {
-        IReadOnlyList<string>? header = null;
+        CsvHeader? header = null;
         await foreach (var chunk in chunks.ConfigureAwait(false))
         {
             if (chunk.FirstLine == 1)
@@ -485,7 +492,7 @@ internal sealed class InsertLoad
                 continue;
             }
 
-            header = CsvParser.ReadHeader(chunk, out var rest);
+            header = CsvParser.ReadHeader(chunk, delimiter(chunk.Source), out var rest);
             System.Buffers.ArrayPool<byte>.Shared.Return(chunk.Bytes);
             if (header is not null && rest.Length > 0)
             {
@@ -552,7 +559,7 @@ internal sealed class InsertLoad
         }
     }
 
-    private sealed record ParseJob(TextChunk Chunk, IReadOnlyList<string>? CsvHeader, bool Flatten)
+    private sealed record ParseJob(TextChunk Chunk, CsvHeader? CsvHeader, bool Flatten)
     {
         public RecordBlock Parse() => CsvHeader is null ? RecordParser.ParseJson(Chunk, Flatten) : RecordParser.ParseCsv(Chunk, CsvHeader);
     }

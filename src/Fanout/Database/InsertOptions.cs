@@ -45,6 +45,9 @@ public sealed record InsertOptions
     /// <value>Default <see langword="false"/>.</value>
     public bool Alter { get; init; }
 
+    /// <summary>The character between CSV fields (<c>--delimiter</c>; ASCII); null: a tab for <c>.tsv</c> files, else a comma.</summary>
+    public char? Delimiter { get; init; }
+
     /// <summary>Nested JSON objects become columns named <c>outer_inner</c> (as sqlite-utils' --flatten); arrays stay JSON.</summary>
     public bool Flatten { get; init; }
 

@@ -78,7 +78,7 @@ public sealed class Inserter
     public InsertFormat FormatOf(IReadOnlyList<string> sources)
     {
         ArgumentNullException.ThrowIfNull(sources);
-        return Options.Format ?? (sources.Count > 0 && sources.All(s => s.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) ? InsertFormat.Csv : InsertFormat.Jsonl);
+        return Options.Format ?? (Options.Delimiter is not null || (sources.Count > 0 && sources.All(s => new[] { ".csv", ".tsv", ".csv.gz", ".tsv.gz" }.Any(e => s.EndsWith(e, StringComparison.OrdinalIgnoreCase)))) ? InsertFormat.Csv : InsertFormat.Jsonl);
     }
 
     /// <summary>Rows per transaction for this format: <see cref="InsertOptions.BatchSize"/>, or the database's default.</summary>

@@ -205,3 +205,35 @@ public sealed class Issue20GzipTests
         Assert.Equal(2, test.JsonLines.Count);
     }
 }
+
+/// <summary>Issue 20: TSV and other delimiters for insert, SQLite and PostgreSQL.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class Issue20DelimiterTests(PostgresServer server)
+{
+    [Fact]
+    public async Task Issue20_Tsv_files_and_delimiters_load_with_quotes_kept_apart()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("people.tsv", "id\tname\tnote\n1\tann\t\"tab\tinside\"\n2\tbob\tx,y;z\n");
+        temp.Write("semi.txt", "id;name\n1;ann\n2;\"b;ob\"\n3;only;extra\n");
+
+        var tsv = await FanoutCli.RunAsync(temp.Path, ["insert", "people.tsv", "--db", "t.db", "--table", "people", "-q"]);
+        var semi = await FanoutCli.RunAsync(temp.Path, ["insert", "semi.txt", "--db", "t.db", "--table", "semi", "--delimiter", ";", "--rejects", "rejects.jsonl", "-q"]);
+        var bad = await FanoutCli.RunAsync(temp.Path, ["insert", "semi.txt", "--db", "t.db", "--table", "x", "--delimiter", "\""]);
+        var table = "tsv_" + Guid.NewGuid().ToString("N")[..10];
+        var postgres = await FanoutCli.RunAsync(temp.Path, ["insert", "people.tsv", "--db", server.Url(), "--table", table, "-q"]);
+
+        Assert.True(tsv.ExitCode == 0, tsv.ToString());
+        Assert.Equal("1|ann|tab\tinside\n2|bob|x,y;z\n", ProcessRunner.Run("sqlite3", temp.File("t.db"), "select * from people order by id"));
+        Assert.Equal(1, semi.ExitCode);
+        Assert.Equal("1|ann\n2|b;ob\n", ProcessRunner.Run("sqlite3", temp.File("t.db"), "select * from semi order by id"));
+        Assert.Contains("3 fields, the header has 2", File.ReadAllText(temp.File("rejects.jsonl")), StringComparison.Ordinal);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--delimiter:", bad.Stderr, StringComparison.Ordinal);
+        Assert.True(postgres.ExitCode == 0, postgres.ToString());
+        await using var connection = new Npgsql.NpgsqlConnection(server.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand($"SELECT string_agg(note, '|' ORDER BY id) FROM {table}", connection);
+        Assert.Equal("tab\tinside|x,y;z", (string?)await command.ExecuteScalarAsync());
+    }
+}

@@ -22,7 +22,7 @@ public sealed class CsvParserTests
     private static async Task<List<string>> ParseFileAsync(string path, int chunkBytes)
     {
         var records = new List<string>();
-        IReadOnlyList<string>? header = null;
+        CsvHeader? header = null;
         await foreach (var chunk in InputReader.ReadChunksAsync([path], () => Stream.Null, chunkBytes, quotedLineBreaks: true))
         {
             var data = chunk;
@@ -59,7 +59,7 @@ public sealed class CsvParserTests
     [Fact]
     public void Quotes_are_undone_and_line_breaks_inside_them_belong_to_the_field()
     {
-        var block = RecordParser.ParseCsv(Chunk("1,\"line one\r\nline two\",\"says \"\"hi\"\"\",\"a\"b\r\n\r\n2,x\"y,\"\",\n", 10), ["id", "note", "quote", "tail"]);
+        var block = RecordParser.ParseCsv(Chunk("1,\"line one\r\nline two\",\"says \"\"hi\"\"\",\"a\"b\r\n\r\n2,x\"y,\"\",\n", 10), new CsvHeader(["id", "note", "quote", "tail"], (byte)','));
 
         Assert.Equal(
         [
@@ -73,7 +73,7 @@ public sealed class CsvParserTests
     [Fact]
     public void Wrong_field_counts_and_an_unclosed_quote_are_record_errors()
     {
-        var block = RecordParser.ParseCsv(Chunk("1,2,3\n4\n5,\"never closed\n6,7\n"), ["a", "b"]);
+        var block = RecordParser.ParseCsv(Chunk("1,2,3\n4\n5,\"never closed\n6,7\n"), new CsvHeader(["a", "b"], (byte)','));
 
         Assert.Equal(
         [
@@ -112,7 +112,7 @@ public sealed class CsvParserTests
         var text = "1,\"a\"\"b\"\n2,\"x\ny\"\n"u8.ToArray();
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(text.Length);
         text.CopyTo(buffer, 0);
-        var block = RecordParser.ParseCsv(new TextChunk("in.csv", 2, buffer, text.Length, 3) { PooledBuffer = true }, ["id", "v"]);
+        var block = RecordParser.ParseCsv(new TextChunk("in.csv", 2, buffer, text.Length, 3) { PooledBuffer = true }, new CsvHeader(["id", "v"], (byte)','));
         var before = Enumerable.Range(0, block.Count).Select(i => $"{block[i].Location} {Describe(block[i])} {block[i].Text}").ToList();
 
         Assert.True(block.TryCompact());

@@ -9,13 +9,12 @@ namespace Fanout.Database.Parsing;
 /// RFC 4180 CSV from UTF-8 bytes: fields separated by commas; a field that starts with a quote may hold commas,
 /// doubled quotes and line breaks; LF or CRLF line ends; empty lines skipped. Values stay ranges of the chunk's own
 /// bytes unless a quote had to be undone. The header row of each source gives the names
-/// (<see cref="ReadHeader"/>); chunks cut at record ends (<see cref="InputReader.ReadChunksAsync"/> with quoted line
+/// (<see cref="ReadHeader(TextChunk, byte, out TextChunk)"/>); chunks cut at record ends (<see cref="InputReader.ReadChunksAsync"/> with quoted line
 /// breaks) are then parsed each on its own, on any core.
 /// </summary>
 internal static class CsvParser
 {
     private const int StackChars = 256;
-    private static readonly SearchValues<byte> OutsideQuotes = SearchValues.Create(",\"\n"u8);
     private static readonly SearchValues<byte> InsideQuotes = SearchValues.Create("\"\n"u8);
 
     /// <summary>
@@ -23,8 +22,12 @@ internal static class CsvParser
     /// numbered from the next line, empty when nothing follows). <see langword="null"/> when the chunk holds no record
     /// yet (only empty lines): the caller tries the next chunk. The chunk's buffer is still the caller's to give back.
     /// </summary>
-    public static IReadOnlyList<string>? ReadHeader(TextChunk chunk, out TextChunk rest)
+    public static CsvHeader? ReadHeader(TextChunk chunk, out TextChunk rest) => ReadHeader(chunk, (byte)',', out rest);
+
+    /// <summary>As <see cref="ReadHeader(TextChunk, out TextChunk)"/>, with fields separated by <paramref name="delimiter"/> (a tab for TSV).</summary>
+    public static CsvHeader? ReadHeader(TextChunk chunk, byte delimiter, out TextChunk rest)
     {
+        var separators = CsvHeader.Separators(delimiter);
         var fields = new List<Range>();
         var at = SkipEmptyLines(chunk.Bytes, 0, chunk.Length, out var skipped);
         if (at >= chunk.Length)
@@ -33,7 +36,7 @@ internal static class CsvParser
             return null;
         }
 
-        var end = ScanRecord(chunk.Bytes, at, chunk.Length, fields, out _, out var newlines);
+        var end = ScanRecord(chunk.Bytes, at, chunk.Length, fields, separators, delimiter, out _, out var newlines);
         var names = new List<string>(fields.Count);
         foreach (var field in fields)
         {
@@ -45,12 +48,13 @@ internal static class CsvParser
         var copy = restLength == 0 ? [] : ArrayPool<byte>.Shared.Rent(restLength);
         chunk.Bytes.AsSpan(end, restLength).CopyTo(copy);
         rest = new TextChunk(chunk.Source, chunk.FirstLine + skipped + newlines, copy, restLength, chunk.Newlines - skipped - newlines) { PooledBuffer = restLength > 0 };
-        return names;
+        return new CsvHeader(names, delimiter);
     }
 
     /// <summary>Adds the chunk's records to <paramref name="builder"/>: named by <paramref name="header"/>, values typed from their text.</summary>
-    public static void Parse(RecordBlockBuilder builder, TextChunk chunk, IReadOnlyList<string> header)
+    public static void Parse(RecordBlockBuilder builder, TextChunk chunk, CsvHeader header)
     {
+        var separators = CsvHeader.Separators(header.Delimiter);
         var bytes = chunk.Bytes;
         var fields = new List<Range>(header.Count);
         var names = new int[header.Count];
@@ -65,7 +69,7 @@ internal static class CsvParser
                 return;
             }
 
-            var end = ScanRecord(bytes, at, chunk.Length, fields, out var unclosed, out var newlines);
+            var end = ScanRecord(bytes, at, chunk.Length, fields, separators, header.Delimiter, out var unclosed, out var newlines);
             builder.StartRecord(line, Cell.FromText(bytes, at, RecordLength(bytes, at, end)));
             if (unclosed)
             {
@@ -116,7 +120,7 @@ internal static class CsvParser
     /// Finds the fields of the record starting at <paramref name="at"/> (each a raw range, a quoted one with its quotes)
     /// and returns where the next record starts: after the line break that ends this one, or the end.
     /// </summary>
-    private static int ScanRecord(byte[] bytes, int at, int end, List<Range> fields, out bool unclosed, out int newlines)
+    private static int ScanRecord(byte[] bytes, int at, int end, List<Range> fields, SearchValues<byte> separators, byte delimiter, out bool unclosed, out int newlines)
     {
         fields.Clear();
         newlines = 0;
@@ -126,7 +130,7 @@ internal static class CsvParser
         var i = at;
         while (true)
         {
-            var found = bytes.AsSpan(i, end - i).IndexOfAny(quoted ? InsideQuotes : OutsideQuotes);
+            var found = bytes.AsSpan(i, end - i).IndexOfAny(quoted ? InsideQuotes : separators);
             if (found < 0)
             {
                 unclosed = quoted;
@@ -151,7 +155,7 @@ internal static class CsvParser
                     quoted = false;
                 }
             }
-            else if (c == (byte)',')
+            else if (c == delimiter)
             {
                 fields.Add(new Range(fieldStart, i));
                 fieldStart = i + 1;
@@ -269,4 +273,29 @@ internal static class CsvParser
             }
         }
     }
+}
+
+/// <summary>A CSV source's header: its column names and the byte between fields (a comma, or a tab for TSV).</summary>
+internal sealed class CsvHeader(IReadOnlyList<string> names, byte delimiter) : IReadOnlyList<string>
+{
+    private static readonly SearchValues<byte> Comma = SearchValues.Create(",\"\n"u8);
+    private static readonly SearchValues<byte> Tab = SearchValues.Create("\t\"\n"u8);
+
+    public byte Delimiter { get; } = delimiter;
+
+    public int Count => names.Count;
+
+    public string this[int index] => names[index];
+
+    /// <summary>What ends a field outside quotes.</summary>
+    public static SearchValues<byte> Separators(byte delimiter) => delimiter switch
+    {
+        (byte)',' => Comma,
+        (byte)'\t' => Tab,
+        _ => SearchValues.Create([delimiter, (byte)'"', (byte)'\n']),
+    };
+
+    public IEnumerator<string> GetEnumerator() => names.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

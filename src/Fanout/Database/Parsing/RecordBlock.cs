@@ -22,7 +22,7 @@ internal sealed class RecordBlock
     private RecordBlockStorage? _storage;
     // Compacted: no storage, but the chunk to parse again (a released block has neither).
     private Records.TextChunk? _chunk;
-    private IReadOnlyList<string>? _csvHeader;
+    private CsvHeader? _csvHeader;
     private bool _flatten;
     private int _holds = 1;
 
@@ -113,7 +113,7 @@ internal sealed class RecordBlock
     }
 
     /// <summary>Remembers the chunk the block was parsed from (and its CSV header, for CSV), so that it can be compacted.</summary>
-    internal void KeepChunk(Records.TextChunk chunk, IReadOnlyList<string>? csvHeader, bool flatten) => (_chunk, _csvHeader, _flatten) = (chunk, csvHeader, flatten);
+    internal void KeepChunk(Records.TextChunk chunk, CsvHeader? csvHeader, bool flatten) => (_chunk, _csvHeader, _flatten) = (chunk, csvHeader, flatten);
 
     private RecordBlockStorage Restore()
     {

@@ -165,13 +165,13 @@ internal static class RecordParser
 
     /// <summary>
     /// The CSV records of a chunk cut at record ends, named by the source's <paramref name="header"/> (see
-    /// <see cref="CsvParser.ReadHeader"/>); a row with the wrong number of fields is a record with an
+    /// <see cref="CsvParser.ReadHeader(TextChunk, byte, out TextChunk)"/>); a row with the wrong number of fields is a record with an
     /// <see cref="InsertRow.Error"/>. Like <see cref="ParseJson(TextChunk)"/>, the values stay in the chunk's buffer.
     /// </summary>
     /// <param name="chunk">Whole records.</param>
     /// <param name="header">The field names.</param>
     /// <returns>The records.</returns>
-    public static RecordBlock ParseCsv(TextChunk chunk, IReadOnlyList<string> header)
+    public static RecordBlock ParseCsv(TextChunk chunk, CsvHeader header)
     {
         ArgumentNullException.ThrowIfNull(chunk);
         ArgumentNullException.ThrowIfNull(header);
@@ -181,7 +181,7 @@ internal static class RecordParser
         return Built(builder, chunk, header, flatten: false);
     }
 
-    private static RecordBlock Built(RecordBlockBuilder builder, TextChunk chunk, IReadOnlyList<string>? header, bool flatten)
+    private static RecordBlock Built(RecordBlockBuilder builder, TextChunk chunk, CsvHeader? header, bool flatten)
     {
         if (chunk.PooledBuffer)
         {
