@@ -48,6 +48,8 @@ internal static class ReadCommand
             Description = "Turn each line matching this regex into a row of its named groups, typed, with path and line: stdout carries the rows (JSONL, ready for fanout insert); the per-file records go to -o FILE only. E.g. '(?<ts>\\S+) (?<level>[A-Z]+) (?<msg>.*)'",
             HelpName = "REGEX",
         };
+        var size = new Option<string?>("--size") { Description = "Only files of at least (+1M) or at most (-10k) this size", HelpName = "+SIZE|-SIZE" };
+        var newer = new Option<string?>("--newer") { Description = "Only files modified in the last DURATION (30m, 2d, 1w) or after FILE was", HelpName = "DURATION|FILE" };
         var check = new Option<string?>("--check")
         {
             Description = "Compare with a manifest (the JSONL of an earlier fanout read, with its digest): lists changed, new, missing and moved files with a count of each; exit 1 on any difference. Run it from the same place with the same paths",
@@ -79,7 +81,7 @@ internal static class ReadCommand
             Exit codes: 0 all files read, 1 some failed, 2 bad usage, 130 interrupted.
             """);
         command.Arguments.Add(paths);
-        foreach (var option in new Option[] { exclude, follow, hash, check, extract, grep, ignoreCase, maxMatches, content, maxContent, sort })
+        foreach (var option in new Option[] { exclude, follow, size, newer, hash, check, extract, grep, ignoreCase, maxMatches, content, maxContent, sort })
         {
             command.Options.Add(option);
         }
@@ -152,8 +154,12 @@ internal static class ReadCommand
                 }
             }
 
+            var (minSize, maxSize) = parse.GetValue(size) is { } sizeText ? SizeBounds(sizeText) : (null, null);
             var options = new FileReadOptions
             {
+                MinSize = minSize,
+                MaxSize = maxSize,
+                ModifiedAfter = parse.GetValue(newer) is { } newerText ? NewerThan(newerText) : null,
                 Extract = rowPattern,
                 Hash = algorithm,
                 Grep = regex,
@@ -235,5 +241,25 @@ internal static class ReadCommand
                 yield return new EntriesSection(paths.Count > Shown ? $"{title} (first {Shown} of {paths.Count})" : title, json, entries, e => e[0].Value);
             }
         }
+    }
+
+    /// <summary>--size: +SIZE is a lower bound, -SIZE an upper one (as fd and find).</summary>
+    private static (long? Min, long? Max) SizeBounds(string text) =>
+        text.Length > 1 && text[0] is '+' or '-'
+            ? text[0] == '+' ? (ValueParsers.Size(text[1..], "--size"), null) : (null, ValueParsers.Size(text[1..], "--size"))
+            : throw new UsageException($"--size: '{text}' needs + (at least) or - (at most), e.g. +1M or -10k");
+
+    /// <summary>--newer: a file's modification time, else a duration back from now (30m, 2d, 1w).</summary>
+    private static DateTimeOffset NewerThan(string text)
+    {
+        if (File.Exists(text) || Directory.Exists(text))
+        {
+            return new DateTimeOffset(File.GetLastWriteTimeUtc(text), TimeSpan.Zero);
+        }
+
+        var units = new Dictionary<char, TimeSpan> { ['s'] = TimeSpan.FromSeconds(1), ['m'] = TimeSpan.FromMinutes(1), ['h'] = TimeSpan.FromHours(1), ['d'] = TimeSpan.FromDays(1), ['w'] = TimeSpan.FromDays(7) };
+        return text.Length > 1 && units.TryGetValue(text[^1], out var unit) && double.TryParse(text[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var amount) && amount >= 0
+            ? DateTimeOffset.UtcNow - (unit * amount)
+            : throw new UsageException($"--newer: '{text}' is neither a file nor a duration (30m, 2d, 1w)");
     }
 }

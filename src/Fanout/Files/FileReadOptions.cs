@@ -29,6 +29,15 @@ public sealed record FileReadOptions
     /// </summary>
     public Regex? Extract { get; init; }
 
+    /// <summary>Only files of at least this many bytes (<c>--size +1M</c>); null for no lower bound.</summary>
+    public long? MinSize { get; init; }
+
+    /// <summary>Only files of at most this many bytes (<c>--size -1M</c>); null for no upper bound.</summary>
+    public long? MaxSize { get; init; }
+
+    /// <summary>Only files modified after this time (<c>--newer 2d</c>, <c>--newer FILE</c>); null for any.</summary>
+    public DateTimeOffset? ModifiedAfter { get; init; }
+
     /// <summary>Matching lines kept per file (all are counted).</summary>
     /// <value>Default <see cref="DefaultMaxMatches"/> (10).</value>
     public int MaxMatches { get; init; } = DefaultMaxMatches;

@@ -49,8 +49,32 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
     /// <param name="openStandardInput">Opens standard input for <c>-</c>.</param>
     /// <param name="cancellationToken">Stops the search.</param>
     /// <returns>The files.</returns>
-    public IAsyncEnumerable<FileReadItem> FindAsync(IReadOnlyList<string> arguments, Func<Stream> openStandardInput, CancellationToken cancellationToken = default) =>
-        FileFinder.FindAsync(arguments, options.Excludes, options.FollowLinks, openStandardInput, cancellationToken);
+    public IAsyncEnumerable<FileReadItem> FindAsync(IReadOnlyList<string> arguments, Func<Stream> openStandardInput, CancellationToken cancellationToken = default)
+    {
+        var found = FileFinder.FindAsync(arguments, options.Excludes, options.FollowLinks, openStandardInput, cancellationToken);
+        return options.MinSize is null && options.MaxSize is null && options.ModifiedAfter is null ? found : found.Where(Selected);
+    }
+
+    /// <summary>Whether a file meets --size and --newer (a file that cannot be looked at is kept: its record says why).</summary>
+    private bool Selected(FileReadItem item)
+    {
+        if (item.Problem is not null || item.RawPath is not null)
+        {
+            return true;
+        }
+
+        try
+        {
+            var info = new FileInfo(item.Path);
+            return (options.MinSize is not { } least || info.Length >= least)
+                && (options.MaxSize is not { } most || info.Length <= most)
+                && (options.ModifiedAfter is not { } after || info.LastWriteTimeUtc > after.UtcDateTime);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
 
     /// <summary>The paths among <paramref name="arguments"/> named as they are (not globs, not <c>-</c>) that do not exist.</summary>
     /// <param name="arguments">Files, directories, globs, or <c>-</c>.</param>

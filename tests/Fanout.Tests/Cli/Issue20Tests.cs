@@ -237,3 +237,33 @@ public sealed class Issue20DelimiterTests(PostgresServer server)
         Assert.Equal("tab\tinside|x,y;z", (string?)await command.ExecuteScalarAsync());
     }
 }
+
+/// <summary>Issue 20: read's --size and --newer filters.</summary>
+public sealed class Issue20FilterTests
+{
+    [Fact]
+    public async Task Issue20_Size_and_newer_select_files_as_fd_does()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("d/small.txt", "x");
+        temp.Write("d/big.txt", new string('y', 5000));
+        temp.Write("d/old.txt", new string('z', 3000));
+        File.SetLastWriteTimeUtc(temp.File("d/old.txt"), DateTime.UtcNow.AddDays(-10));
+        temp.Write("marker", string.Empty);
+        File.SetLastWriteTimeUtc(temp.File("marker"), DateTime.UtcNow.AddDays(-5));
+
+        var large = await FanoutCli.RunAsync(temp.Path, ["read", "d", "--size", "+2k", "--sort", "-q"]);
+        var small = await FanoutCli.RunAsync(temp.Path, ["read", "d", "--size", "-100", "-q"]);
+        var recent = await FanoutCli.RunAsync(temp.Path, ["read", "d", "--newer", "2d", "--size", "+2", "--sort", "-q"]);
+        var afterMarker = await FanoutCli.RunAsync(temp.Path, ["read", "d", "--newer", "marker", "--sort", "-q"]);
+        var bad = await FanoutCli.RunAsync(temp.Path, ["read", "d", "--size", "2k", "--newer", "yesterday"]);
+
+        string Paths(FanoutCli.Run run) => string.Join(",", run.JsonLines.Select(r => r.GetProperty("path").GetString()));
+        Assert.Equal("d/big.txt,d/old.txt", Paths(large));
+        Assert.Equal("d/small.txt", Paths(small));
+        Assert.Equal("d/big.txt", Paths(recent));
+        Assert.Equal("d/big.txt,d/small.txt", Paths(afterMarker));
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--size: '2k' needs + (at least) or - (at most)", bad.Stderr, StringComparison.Ordinal);
+    }
+}
