@@ -133,14 +133,8 @@ public sealed class Issue19Tests(TestServer server) : IClassFixture<TestServer>
     public async Task Issue19_The_readmes_test_an_api_recipe_runs_as_written()
     {
         using var temp = new TempDirectory();
-        var script = ReadmeBlock("### Test an API");
-        var bin = Directory.CreateDirectory(temp.File("bin")).FullName;
-        File.WriteAllText(Path.Combine(bin, "fanout"), $"#!/bin/sh\nexec {string.Join(' ', FanoutCli.Command.Select(c => $"'{c}'"))} \"$@\"\n");
-        File.SetUnixFileMode(Path.Combine(bin, "fanout"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-
-        var run = await RunBashAsync(temp.Path, script, new Dictionary<string, string>
+        var run = await RunReadmeAsync(temp.Path, "### Test an API", new Dictionary<string, string>
         {
-            ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH"),
             ["API"] = server.BaseUrl.ToString().TrimEnd('/'),
             ["API_TOKEN"] = "t0ken",
         });
@@ -153,6 +147,20 @@ public sealed class Issue19Tests(TestServer server) : IClassFixture<TestServer>
         Assert.Equal("user1@example.test", records.Single(r => r.GetProperty("key").GetString() == "user 1").GetProperty("email").GetString());
         Assert.Equal("3", XDocument.Load(temp.File("junit.xml")).Root!.Attribute("tests")!.Value);
         Assert.DoesNotContain("t0ken", run.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Runs the bash block under a README heading exactly as written, in <paramref name="directory"/>, with `fanout` on
+    /// PATH being the program under test (a shim for the JIT build or FANOUT_BIN).
+    /// </summary>
+    internal static Task<FanoutCli.Run> RunReadmeAsync(string directory, string heading, IDictionary<string, string>? environment = null)
+    {
+        var bin = Directory.CreateDirectory(Path.Combine(directory, "bin")).FullName;
+        var shim = Path.Combine(bin, "fanout");
+        File.WriteAllText(shim, $"#!/bin/sh\nexec {string.Join(' ', FanoutCli.Command.Select(c => $"'{c}'"))} \"$@\"\n");
+        File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var variables = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") };
+        return RunBashAsync(directory, ReadmeBlock(heading), variables);
     }
 
     /// <summary>The bash block under a README heading.</summary>
@@ -261,15 +269,11 @@ public sealed class Issue19GalleryTests(TestServer server) : IClassFixture<TestS
     public async Task Issue19_The_readmes_gallery_recipe_runs_as_written_and_a_rerun_fetches_nothing_again()
     {
         using var temp = new TempDirectory();
-        var script = Issue19Tests.ReadmeBlock("### Harvest a paged gallery");
-        var bin = Directory.CreateDirectory(temp.File("bin")).FullName;
-        File.WriteAllText(Path.Combine(bin, "fanout"), $"#!/bin/sh\nexec {string.Join(' ', FanoutCli.Command.Select(c => $"'{c}'"))} \"$@\"\n");
-        File.SetUnixFileMode(Path.Combine(bin, "fanout"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var environment = new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH"), ["API"] = server.BaseUrl.ToString().TrimEnd('/') };
+        var environment = new Dictionary<string, string> { ["API"] = server.BaseUrl.ToString().TrimEnd('/') };
         var before = server.Hits("gallery-file/3");
 
-        var first = await Issue19Tests.RunBashAsync(temp.Path, script, environment);
-        var second = await Issue19Tests.RunBashAsync(temp.Path, script, environment);
+        var first = await Issue19Tests.RunReadmeAsync(temp.Path, "### Harvest a paged gallery", environment);
+        var second = await Issue19Tests.RunReadmeAsync(temp.Path, "### Harvest a paged gallery", environment);
 
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.Contains("some downloads failed", first.Stdout, StringComparison.Ordinal);

@@ -115,12 +115,7 @@ public sealed class Issue20ExtractTests
         using var temp = new TempDirectory();
         temp.Write("logs/api.log", "2026-11-30T01:00:00Z INFO started\n2026-11-30T01:00:05Z ERROR disk full: /var\nnot a log line\n");
         temp.Write("logs/web.log", "2026-11-30T02:00:00Z WARN slow request 'x'\n");
-        var script = Issue19Tests.ReadmeBlock("### Logs to a table");
-        var bin = Directory.CreateDirectory(temp.File("bin")).FullName;
-        File.WriteAllText(Path.Combine(bin, "fanout"), $"#!/bin/sh\nexec {string.Join(' ', FanoutCli.Command.Select(c => $"'{c}'"))} \"$@\"\n");
-        File.SetUnixFileMode(Path.Combine(bin, "fanout"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-
-        var run = await Issue19Tests.RunBashAsync(temp.Path, script, new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") });
+        var run = await Issue19Tests.RunReadmeAsync(temp.Path, "### Logs to a table");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var table = ProcessRunner.Run("sqlite3", temp.File("logs.db"), "select path, line, level, msg from logs order by path, line");
@@ -183,18 +178,16 @@ public sealed class Issue20GzipTests
     {
         using var temp = new TempDirectory();
         var rows = string.Concat(Enumerable.Range(1, 5000).Select(i => $"{{\"id\":{i},\"name\":\"n{i}\"}}\n"));
-        await using (var file = File.Create(temp.File("rows.jsonl.gz")))
-        await using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+        static void WriteGzip(string path, string text)
         {
-            await gzip.WriteAsync(System.Text.Encoding.UTF8.GetBytes("\uFEFF" + rows));
+            using var file = File.Create(path);
+            using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest);
+            gzip.Write(System.Text.Encoding.UTF8.GetBytes(text));
         }
 
+        WriteGzip(temp.File("rows.jsonl.gz"), "\uFEFF" + rows);
         File.Copy(temp.File("rows.jsonl.gz"), temp.File("no-extension"));
-        await using (var file = File.Create(temp.File("tests.gz")))
-        await using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
-        {
-            await gzip.WriteAsync("a\ttrue\nb\ttrue\n"u8.ToArray());
-        }
+        WriteGzip(temp.File("tests.gz"), "a\ttrue\nb\ttrue\n");
 
         var insert = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl.gz", "no-extension", "--db", "t.db", "--table", "t", "--pk", "id", "--ignore", "-q"]);
         var test = await FanoutCli.RunAsync(temp.Path, ["test", "tests.gz", "-q"]);
