@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -53,6 +54,7 @@ public sealed class RunReport
     private readonly PriorityQueue<ItemDetail, double> _slowest = new();
     private readonly Dictionary<string, long> _testOutcomes = new(StringComparer.Ordinal);
     private readonly List<(double Seconds, double Limit)> _limit = [];
+    private readonly Dictionary<int, long> _laneEnds = [];
     private long _failedItems;
     private long _attempts;
     private long _bytes;
@@ -526,7 +528,12 @@ public sealed class RunReport
         var elapsed = record.ElapsedMs ?? 0;
         var start = record.StartedAt?.UtcTicks
             ?? (record.EndedAt?.UtcTicks - (long)(elapsed * TimeSpan.TicksPerMillisecond))
-            ?? 0;
+            ?? CollectionsMarshal.GetValueRefOrAddDefault(_laneEnds, lane, out _);
+        if (record.StartedAt is null && record.EndedAt is null)
+        {
+            _laneEnds[lane] = start + (long)(elapsed * TimeSpan.TicksPerMillisecond);
+        }
+
         var ok = record.Ok!.Value;
         var outcome = record.Outcome switch
         {

@@ -201,6 +201,11 @@ public sealed class Issue18Tests : IAsyncLifetime
 
         report.Add("not json");
         var summary = report.Summarize();
+        // Records without times (an older fanout's) are laid end to end in their worker's lane.
+        var untimed = new RunReport(new ReportInfo("run", "fanout run", "host", "1"));
+        untimed.Add("""{"key":"a","ok":true,"elapsed_ms":100,"worker":1}""");
+        untimed.Add("""{"key":"b","ok":true,"elapsed_ms":50,"worker":1}""");
+        untimed.Add("""{"key":"c","ok":true,"elapsed_ms":30,"worker":2}""");
 
         Assert.Equal(10, summary.Items);
         Assert.Equal(1, summary.Failed);
@@ -209,6 +214,7 @@ public sealed class Issue18Tests : IAsyncLifetime
         Assert.Equal(9.0, summary.P90);
         Assert.Equal(100.0, summary.P99);
         Assert.Equal(1, summary.Workers);
+        Assert.Equal(TimeSpan.FromMilliseconds(150), untimed.Summarize().Span);
     }
 
     /// <summary>The counts and percentiles on the page equal those computed here from the records (nearest rank).</summary>
