@@ -166,9 +166,9 @@ public static class InputReader
     /// Opens a source. Callers read a regular file (seekable) synchronously: on Linux an "asynchronous"
     /// file read is a blocking read queued to the thread pool, and that hop made the first line take
     /// 12-18 ms at start-up. Pipes and terminals (stdin, <c>&lt;(...)</c>) are read asynchronously: they
-    /// may wait for their writer.
+    /// may wait for their writer. A file that starts with gzip's magic bytes is read decompressed
+    /// (<c>rows.jsonl.gz</c>, whatever its name).
     /// </summary>
-    /// A file that starts with gzip's magic bytes is read decompressed (<c>rows.jsonl.gz</c>, whatever its name).
     private static Stream Open(string name, Func<Stream> openStandardInput)
     {
         if (name == StandardInputName)
