@@ -183,10 +183,19 @@ public static class InputReader
         return gzip ? new GzipInput(name, file) : file;
     }
 
-    /// <summary>A gzip file's text; a damaged stream is an input error with the file's name, not a crash.</summary>
+    /// <summary>
+    /// A gzip file's text; a damaged stream is an input error with the file's name, not a crash. .NET's GZipStream
+    /// ends a truncated stream without an error, so at the end the output is checked against the file's trailer
+    /// (CRC-32 and size of the last member): all the output for one member; for several members (cat a.gz b.gz),
+    /// the output since a member header near the end. No match is a cut file: an input error, never data lost unseen.
+    /// </summary>
     private sealed class GzipInput(string name, FileStream file) : Stream
     {
-        private readonly System.IO.Compression.GZipStream _gzip = new(file, System.IO.Compression.CompressionMode.Decompress);
+        private const int MemberCandidates = 64;
+        private readonly System.IO.Compression.GZipStream _gzip = new(file, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true);
+        private readonly System.IO.Hashing.Crc32 _crc = new();
+        private long _length;
+        private bool _verified;
 
         public override bool CanRead => true;
 
@@ -202,26 +211,32 @@ public static class InputReader
 
         public override int Read(Span<byte> buffer)
         {
+            int read;
             try
             {
-                return _gzip.Read(buffer);
+                read = _gzip.Read(buffer);
             }
             catch (InvalidDataException ex)
             {
                 throw new FormatException($"{name}: not a whole gzip stream ({ex.Message})", ex);
             }
+
+            return Counted(buffer[..read]);
         }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
+            int read;
             try
             {
-                return await _gzip.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                read = await _gzip.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
             }
             catch (InvalidDataException ex)
             {
                 throw new FormatException($"{name}: not a whole gzip stream ({ex.Message})", ex);
             }
+
+            return Counted(buffer.Span[..read]);
         }
 
         public override void Flush()
@@ -239,9 +254,106 @@ public static class InputReader
             if (disposing)
             {
                 _gzip.Dispose();
+                file.Dispose();
             }
 
             base.Dispose(disposing);
+        }
+
+        private int Counted(ReadOnlySpan<byte> output)
+        {
+            if (output.Length > 0)
+            {
+                _crc.Append(output);
+                _length += output.Length;
+            }
+            else if (!_verified)
+            {
+                _verified = true;
+                Verify();
+            }
+
+            return output.Length;
+        }
+
+        private void Verify()
+        {
+            Span<byte> trailer = stackalloc byte[8];
+            if (file.Length < 18)
+            {
+                throw new FormatException($"{name}: a cut gzip file ({file.Length} bytes)");
+            }
+
+            file.Position = file.Length - 8;
+            file.ReadExactly(trailer);
+            var crc = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+            var size = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
+            if (_crc.GetCurrentHashAsUInt32() == crc && (uint)_length == size)
+            {
+                return;
+            }
+
+            // Several members: one of the last member headers must start output that matches the trailer.
+            if (!LastMemberMatches(crc, size))
+            {
+                throw new FormatException($"{name}: the gzip file is cut short or damaged (its end does not match the {_length} bytes read from it); nothing after the cut can be read");
+            }
+        }
+
+        private bool LastMemberMatches(uint crc, uint size)
+        {
+            var candidates = 0;
+            var buffer = new byte[1 << 16];
+            for (var end = file.Length - 8; end > 0 && candidates < MemberCandidates;)
+            {
+                var start = Math.Max(0, end - buffer.Length);
+                file.Position = start;
+                var span = buffer.AsSpan(0, (int)(end - start));
+                file.ReadExactly(span);
+                for (var i = span.Length - 3; i >= 0 && candidates < MemberCandidates; i--)
+                {
+                    if (span[i] == 0x1f && span[i + 1] == 0x8b && span[i + 2] == 0x08 && start + i > 0)
+                    {
+                        candidates++;
+                        if (MemberMatches(start + i, crc, size))
+                        {
+                            return true;
+                        }
+                    }
+                }
+
+                end = start + 2;
+                if (start == 0)
+                {
+                    break;
+                }
+            }
+
+            return false;
+        }
+
+        private bool MemberMatches(long offset, uint crc, uint size)
+        {
+            try
+            {
+                file.Position = offset;
+                using var member = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true);
+                var check = new System.IO.Hashing.Crc32();
+                var buffer = new byte[1 << 16];
+                long length = 0;
+                int read;
+                while ((read = member.Read(buffer)) > 0)
+                {
+                    check.Append(buffer.AsSpan(0, read));
+                    length += read;
+                }
+
+                return check.GetCurrentHashAsUInt32() == crc && (uint)length == size;
+            }
+            catch (InvalidDataException)
+            {
+                return false;
+            }
         }
     }
 

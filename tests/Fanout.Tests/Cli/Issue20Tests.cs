@@ -197,6 +197,40 @@ public sealed class Issue20GzipTests
         Assert.True(test.ExitCode == 0, test.ToString());
         Assert.Equal(2, test.JsonLines.Count);
     }
+
+    [Fact]
+    public async Task Issue20_A_cut_gzip_file_is_an_input_error_and_concatenated_members_are_read_whole()
+    {
+        using var temp = new TempDirectory();
+        static byte[] Gzip(string text)
+        {
+            using var buffer = new MemoryStream();
+            using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            {
+                gzip.Write(System.Text.Encoding.UTF8.GetBytes(text));
+            }
+
+            return buffer.ToArray();
+        }
+
+        var first = Gzip(string.Concat(Enumerable.Range(1, 3000).Select(i => $"{{\"id\":{i}}}\n")));
+        var second = Gzip(string.Concat(Enumerable.Range(3001, 3000).Select(i => $"{{\"id\":{i}}}\n")));
+        File.WriteAllBytes(temp.File("both.gz"), [.. first, .. second]);
+        // Cut at a line end inside the data and just before the trailer: neither may pass as a whole file.
+        File.WriteAllBytes(temp.File("cut.gz"), first[..(first.Length / 2)]);
+        File.WriteAllBytes(temp.File("no-trailer.gz"), first[..^8]);
+
+        var both = await FanoutCli.RunAsync(temp.Path, ["insert", "both.gz", "--db", "t.db", "--table", "t", "-q"]);
+        var cut = await FanoutCli.RunAsync(temp.Path, ["insert", "cut.gz", "--db", "c.db", "--table", "t", "-q"]);
+        var noTrailer = await FanoutCli.RunAsync(temp.Path, ["insert", "no-trailer.gz", "--db", "n.db", "--table", "t", "-q"]);
+
+        Assert.True(both.ExitCode == 0, both.ToString());
+        Assert.Equal("6000|6000\n", ProcessRunner.Run("sqlite3", temp.File("t.db"), "select count(*), max(id) from t"));
+        Assert.Equal(2, cut.ExitCode);
+        Assert.Contains("cut.gz: the gzip file is cut short or damaged", cut.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, noTrailer.ExitCode);
+        Assert.Contains("no-trailer.gz: the gzip file is cut short or damaged", noTrailer.Stderr, StringComparison.Ordinal);
+    }
 }
 
 /// <summary>Issue 20: TSV and other delimiters for insert, SQLite and PostgreSQL.</summary>
