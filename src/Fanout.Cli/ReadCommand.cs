@@ -29,6 +29,7 @@ internal static class ReadCommand
         hash.AcceptOnlyFromAmong("sha256", "blake3", "sha1", "md5", "none");
         var grep = new Option<string?>("--grep", "-e") { Description = "Count the lines matching this .NET regular expression and keep the first --max-matches of them, with line numbers", HelpName = "REGEX" };
         var ignoreCase = new Option<bool>("--ignore-case", "-i") { Description = "Case-insensitive --grep" };
+        var invertMatch = new Option<bool>("--invert-match", "-v") { Description = "--grep counts and keeps the lines that do not match, as grep -v" };
         var maxMatches = new Option<int>("--max-matches")
         {
             Description = "Matching lines kept per file (all are counted)",
@@ -81,7 +82,7 @@ internal static class ReadCommand
             Exit codes: 0 all files read, 1 some failed, 2 bad usage, 130 interrupted.
             """);
         command.Arguments.Add(paths);
-        foreach (var option in new Option[] { exclude, follow, size, newer, hash, check, extract, grep, ignoreCase, maxMatches, content, maxContent, sort })
+        foreach (var option in new Option[] { exclude, follow, size, newer, hash, check, extract, grep, ignoreCase, invertMatch, maxMatches, content, maxContent, sort })
         {
             command.Options.Add(option);
         }
@@ -154,6 +155,11 @@ internal static class ReadCommand
                 }
             }
 
+            if (parse.GetValue(invertMatch) && regex is null)
+            {
+                throw new UsageException("--invert-match: give the pattern with --grep");
+            }
+
             var (minSize, maxSize) = parse.GetValue(size) is { } sizeText ? SizeBounds(sizeText) : (null, null);
             var options = new FileReadOptions
             {
@@ -163,6 +169,7 @@ internal static class ReadCommand
                 Extract = rowPattern,
                 Hash = algorithm,
                 Grep = regex,
+                InvertMatch = parse.GetValue(invertMatch),
                 MaxMatches = parse.GetValue(maxMatches),
                 IncludeContent = parse.GetValue(content),
                 MaxContentBytes = ValueParsers.Size(parse.GetValue(maxContent)!, "--max-content"),

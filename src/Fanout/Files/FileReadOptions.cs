@@ -22,6 +22,9 @@ public sealed record FileReadOptions
     /// <value>Default <see langword="null"/>.</value>
     public Regex? Grep { get; init; }
 
+    /// <summary>Whether <see cref="Grep"/> finds the lines that do not match (<c>grep -v</c>).</summary>
+    public bool InvertMatch { get; init; }
+
     /// <summary>
     /// Each line this matches becomes a row of its named groups (<c>(?&lt;level&gt;[A-Z]+)</c>), typed (integers, decimals,
     /// true/false, else text), with the file's path and the line number: <see cref="FileReadResult.Rows"/>. Every

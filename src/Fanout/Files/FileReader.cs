@@ -163,7 +163,7 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
                     encoding = DetectEncoding(chunk, isWholeFile: read < options.BufferSize);
                     if (encoding != "binary")
                     {
-                        grep = options.Grep is { } regex && encoding != "unknown" ? new LineGrep(regex, options.MaxMatches) : null;
+                        grep = options.Grep is { } regex && encoding != "unknown" ? new LineGrep(regex, options.MaxMatches, options.InvertMatch) : null;
                         extract = options.Extract is { } rows && encoding != "unknown" ? new LineGrep(rows, int.MaxValue) : null;
                         content = options.IncludeContent ? new ArrayBufferWriter<byte>() : null;
                     }

@@ -9,9 +9,10 @@ namespace Fanout.Files;
 /// a block at a time and searched with one regex scan (no string per line), a partial last line is
 /// carried into the next chunk. Counts matching lines as <c>grep -c</c> does and keeps the first few.
 /// A pattern that is a plain case-sensitive literal (<c>ERROR</c>) is searched in the bytes directly,
-/// about as fast as memory can be scanned; only the kept lines are decoded.
+/// about as fast as memory can be scanned; only the kept lines are decoded. Inverted (<c>-v</c>), it finds the lines
+/// that do not match, as <c>grep -v</c>, a line at a time.
 /// </summary>
-internal sealed class LineGrep(Regex regex, int maxMatches)
+internal sealed class LineGrep(Regex regex, int maxMatches, bool invert = false)
 {
     private const string RegexSyntax = "\\*+?|{[()^$.";
     private readonly byte[]? _literal = LiteralOf(regex);
@@ -124,6 +125,12 @@ internal sealed class LineGrep(Regex regex, int maxMatches)
             return;
         }
 
+        if (invert)
+        {
+            SearchInverted(block);
+            return;
+        }
+
         if (_literal is not null)
         {
             SearchLiteral(block, _literal);
@@ -162,6 +169,28 @@ internal sealed class LineGrep(Regex regex, int maxMatches)
         finally
         {
             ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+
+    /// <summary>-v: each line (the block's complete lines, or the last one without its newline) that does not match.</summary>
+    private void SearchInverted(ReadOnlySpan<byte> block)
+    {
+        while (!block.IsEmpty)
+        {
+            var newline = block.IndexOf((byte)'\n');
+            var line = newline < 0 ? block : block[..newline];
+            _linesBefore++;
+            var matched = _literal is not null ? line.IndexOf(_literal) >= 0 : regex.IsMatch(Encoding.UTF8.GetString(line));
+            if (!matched)
+            {
+                MatchCount++;
+                if (_matches.Count < maxMatches)
+                {
+                    _matches.Add(new FileMatch(_linesBefore, Encoding.UTF8.GetString(line).TrimEnd('\r')));
+                }
+            }
+
+            block = newline < 0 ? [] : block[(newline + 1)..];
         }
     }
 }

@@ -294,3 +294,30 @@ public sealed class Issue20FilterTests
         Assert.Contains("--size: '2k' needs + (at least) or - (at most)", bad.Stderr, StringComparison.Ordinal);
     }
 }
+
+/// <summary>Issue 20: read --grep -v counts what grep -v counts.</summary>
+public sealed class Issue20InvertTests
+{
+    [Theory]
+    [InlineData("ERROR")]
+    [InlineData("ERR.R|FATAL")]
+    public async Task Issue20_Invert_match_counts_as_grep_v_and_keeps_the_first_lines(string pattern)
+    {
+        using var temp = new TempDirectory();
+        temp.Write("d/a.log", string.Concat(Enumerable.Range(1, 500).Select(i => i % 7 == 0 ? $"{i} ERROR boom\n" : i % 11 == 0 ? $"{i} FATAL\r\n" : $"{i} fine\n")) + "last line without newline");
+        temp.Write("d/b.log", "only ERROR\n");
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["read", "d", "--grep", pattern, "-v", "--max-matches", "3", "--sort", "-q"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var records = run.JsonLines.ToDictionary(r => Path.GetFileName(r.GetProperty("path").GetString()!));
+        foreach (var name in new[] { "a.log", "b.log" })
+        {
+            var expected = ProcessRunner.RunAllowingExit("grep", "-vcE", pattern, temp.File($"d/{name}")).Trim();
+            Assert.Equal(expected, records[name].GetProperty("match_count").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        Assert.Equal(["1 fine", "2 fine", "3 fine"], records["a.log"].GetProperty("matches").EnumerateArray().Select(m => m.GetProperty("text").GetString()));
+        Assert.Equal([1L, 2L, 3L], records["a.log"].GetProperty("matches").EnumerateArray().Select(m => m.GetProperty("line").GetInt64()));
+    }
+}
