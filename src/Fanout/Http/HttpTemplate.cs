@@ -79,7 +79,14 @@ public sealed partial class HttpTemplate
             // A header from an environment variable (a secret) is never a template: a token may hold braces.
             if (!header.Secret && HasPlaceholder(header.Value))
             {
-                headers.Add(HeaderSpec.Parse($"{header.Name}: {Fill(header.Value, fields, v => v)}", _ => null) with { Secret = header.Secret });
+                // The row's text as it is (a '$' in it is text, not a variable), but never a line break: it would split the request.
+                var value = Fill(header.Value, fields, v => v);
+                if (value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+                {
+                    throw new FormatException($"header {header.Name}: the row's value contains a line break (CR or LF) or NUL, which would split the request");
+                }
+
+                headers.Add(new RequestHeader(header.Name, value));
             }
         }
 

@@ -55,6 +55,20 @@ public sealed class Issue19Tests(TestServer server) : IClassFixture<TestServer>
     }
 
     [Fact]
+    public async Task Issue19_Header_templates_take_the_rows_text_and_refuse_a_line_break()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("rows.jsonl", "{\"id\":1,\"tag\":\"$5 off\"}\n{\"id\":2,\"tag\":\"a\\r\\nX-Injected: 1\"}\n");
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["http", "rows.jsonl", "--url", server.Url("/headers?id={id}"), "-H", "X-Tag: {tag}", "-q", "-o", "out.jsonl"]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("rows.jsonl:2: header X-Tag: the row's value contains a line break", run.Stderr, StringComparison.Ordinal);
+        var record = Assert.Single(File.ReadAllLines(temp.File("out.jsonl")).Select(TestServer.ParseJson));
+        Assert.Equal("$5 off", record.GetProperty("body").GetProperty("x-tag").GetString());
+    }
+
+    [Fact]
     public async Task Issue19_Expectations_fail_items_with_what_was_seen_and_are_not_retried()
     {
         using var temp = new TempDirectory();
