@@ -161,12 +161,8 @@ public sealed class Issue20FlattenTests(PostgresServer server)
         var run = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", server.Url(), "--table", table, "--flatten", "-q"]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        await using var connection = new Npgsql.NpgsqlConnection(server.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand($"SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = '{table}'", connection);
-        Assert.Equal("id,user_name,user_geo_lat,tags", (string?)await command.ExecuteScalarAsync());
-        await using var names = new Npgsql.NpgsqlCommand($"SELECT string_agg(coalesce(user_name, '-'), ',' ORDER BY id) FROM {table}", connection);
-        Assert.Equal("ann,béa,-", (string?)await names.ExecuteScalarAsync());
+        Assert.Equal("id,user_name,user_geo_lat,tags", await server.ScalarAsync($"SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = '{table}'"));
+        Assert.Equal("ann,béa,-", await server.ScalarAsync($"SELECT string_agg(coalesce(user_name, '-'), ',' ORDER BY id) FROM {table}"));
     }
 }
 
@@ -258,10 +254,7 @@ public sealed class Issue20DelimiterTests(PostgresServer server)
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("--delimiter:", bad.Stderr, StringComparison.Ordinal);
         Assert.True(postgres.ExitCode == 0, postgres.ToString());
-        await using var connection = new Npgsql.NpgsqlConnection(server.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand($"SELECT string_agg(note, '|' ORDER BY id) FROM {table}", connection);
-        Assert.Equal("tab\tinside|x,y;z", (string?)await command.ExecuteScalarAsync());
+        Assert.Equal("tab\tinside|x,y;z", await server.ScalarAsync($"SELECT string_agg(note, '|' ORDER BY id) FROM {table}"));
     }
 }
 

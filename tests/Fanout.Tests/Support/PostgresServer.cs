@@ -21,6 +21,16 @@ public sealed class PostgresServer : IAsyncLifetime
 
     public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres";
 
+    /// <summary>The first value of a query's first row (null when none).</summary>
+    public async Task<object?> ScalarAsync(string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        var value = await command.ExecuteScalarAsync();
+        return value is DBNull ? null : value;
+    }
+
     public async Task InitializeAsync()
     {
         _bin = Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => d, StringComparer.Ordinal).Select(d => Path.Combine(d, "bin")).FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
