@@ -197,14 +197,11 @@ public sealed class PostgresWorkQueue : IAsyncDisposable
             return 0;
         }
 
-        await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(
+        return (int)await ExecuteAsync(
             "UPDATE fanout_queue SET visible_at = now() + $2 * interval '1 millisecond', updated_at = now() WHERE queue = $1 AND state = 'leased' AND lease_token = ANY($3)",
-            connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = Name });
-        command.Parameters.Add(new NpgsqlParameter { Value = lease.TotalMilliseconds });
-        command.Parameters.Add(new NpgsqlParameter { Value = tokens.ToArray() });
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            lease.TotalMilliseconds,
+            tokens.ToArray()).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -222,14 +219,12 @@ public sealed class PostgresWorkQueue : IAsyncDisposable
             return 0;
         }
 
-        await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(
+        return (int)await ExecuteAsync(
             "UPDATE fanout_queue SET state = 'pending', attempts = attempts - 1, lease_token = NULL, visible_at = now(), updated_at = now() WHERE queue = $1 AND state = 'leased' AND lease_token = ANY($2)",
-            connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = Name });
-        command.Parameters.Add(new NpgsqlParameter { Value = tokens.ToArray() });
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            tokens.ToArray()).ConfigureAwait(false);
     }
+
 
     /// <summary>
     /// Finishes a leased item with its result record: done when ok; when failed, failed for good after
@@ -365,11 +360,17 @@ public sealed class PostgresWorkQueue : IAsyncDisposable
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => _source.DisposeAsync();
 
-    private async Task<long> ExecuteAsync(string sql, CancellationToken cancellationToken)
+    /// <summary>One statement on this queue: <c>$1</c> is its name, <paramref name="values"/> are <c>$2</c> on.</summary>
+    private async Task<long> ExecuteAsync(string sql, CancellationToken cancellationToken, params object[] values)
     {
         await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = Name });
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }
