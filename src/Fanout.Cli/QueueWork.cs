@@ -32,6 +32,8 @@ internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int max
     private Task? _heartbeat;
     private volatile QueueLease[] _waiting = [];
     private volatile IReadOnlyList<QueueLease> _ahead = [];
+    private readonly MemoryStream _recordBytes = new();
+    private RecordWriter? _record;
     private Task? _writer;
     private long _taken;
 
@@ -172,13 +174,12 @@ internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int max
             return;
         }
 
-        using var buffer = new MemoryStream();
-        await using (var writer = RecordWriter.Create(OutputFormat.Jsonl, buffer, leaveOpen: true))
-        {
-            await writer.WriteAsync(result, writeRecord);
-        }
-
-        var record = System.Text.Encoding.UTF8.GetString(buffer.ToArray()).TrimEnd('\n');
+        // One writer for every result (results come one at a time, from the run's loop): a record is its JSON line.
+        _record ??= RecordWriter.Create(OutputFormat.Jsonl, _recordBytes, leaveOpen: true);
+        await _record.WriteAsync(result, writeRecord);
+        await _record.FlushAsync();
+        var record = System.Text.Encoding.UTF8.GetString(_recordBytes.GetBuffer(), 0, (int)_recordBytes.Length).TrimEnd('\n');
+        _recordBytes.SetLength(0);
         // Written back in batches by WriteBackAsync; the lease stays held (and heartbeaten) until then.
         if (_writer is { IsFaulted: true })
         {
@@ -200,6 +201,11 @@ internal sealed class QueueWork(PostgresWorkQueue queue, TimeSpan lease, int max
 
     public async ValueTask DisposeAsync()
     {
+        if (_record is not null)
+        {
+            await _record.DisposeAsync();
+        }
+
         _finished.Writer.TryComplete();
         if (_writer is not null)
         {
