@@ -110,8 +110,10 @@ public sealed class JobLog : IDisposable
             _json.WriteBoolean("ok", result.Ok);
             _json.WriteString("outcome", outcome ?? (result.Skipped ? "skipped" : result.Ok ? "ok" : "failed"));
             _json.WriteNumber("attempts", result.Attempts);
-            _json.WriteString("started_at", result.StartedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
-            _json.WriteString("ended_at", result.EndedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+            // The same times as the records, through the records' formatter (no format string parsed per line).
+            Span<char> time = stackalloc char[RecordWriter.TimeLength];
+            _json.WriteString("started_at", RecordWriter.FormatTime(result.StartedAt, time));
+            _json.WriteString("ended_at", RecordWriter.FormatTime(result.EndedAt, time));
             _json.WriteNumber("elapsed_ms", Math.Round(result.RunTime.TotalMilliseconds, 3));
             if (status is { } code)
             {

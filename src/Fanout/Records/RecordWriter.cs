@@ -82,13 +82,13 @@ public abstract class RecordWriter : IRecordFieldWriter, IAsyncDisposable
     }
 
     /// <summary>The length of <c>yyyy-MM-ddTHH:mm:ss.fffZ</c>.</summary>
-    private protected const int TimeLength = 24;
+    internal const int TimeLength = 24;
 
     /// <summary>
     /// <c>yyyy-MM-ddTHH:mm:ss.fffZ</c> in UTC, written digit by digit: every record has two, and a custom format
     /// string costs a parse of the format each time.
     /// </summary>
-    private protected static ReadOnlySpan<char> FormatTime(DateTimeOffset value, Span<char> text)
+    internal static ReadOnlySpan<char> FormatTime(DateTimeOffset value, Span<char> text)
     {
         var time = value.UtcDateTime;
         Digits(text[..4], time.Year);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using Fanout.Records;
 
 namespace Fanout.Reports;
 
@@ -55,6 +56,7 @@ public sealed class RunReport
     private readonly Dictionary<string, long> _testOutcomes = new(StringComparer.Ordinal);
     private readonly List<(double Seconds, double Limit)> _limit = [];
     private readonly Dictionary<int, long> _laneEnds = [];
+    private (ReportSummary Summary, double[] Sorted, long First)? _figures;
     private long _failedItems;
     private long _attempts;
     private long _bytes;
@@ -135,8 +137,19 @@ public sealed class RunReport
 
     /// <summary>The figures of the report: counts, percentiles, rates.</summary>
     /// <returns>The summary.</returns>
-    public ReportSummary Summarize()
+    public ReportSummary Summarize() => Figures().Summary;
+
+    /// <summary>
+    /// The summary with what it was computed from (the item times sorted, the first start): computed once for the
+    /// records added so far, whether the page, the text summary or both ask (a million times to sort).
+    /// </summary>
+    private (ReportSummary Summary, double[] Sorted, long First) Figures()
     {
+        if (_figures is { } known)
+        {
+            return known;
+        }
+
         var sorted = _elapsed.ToArray();
         Array.Sort(sorted);
         var first = _starts.Count == 0 ? 0 : _starts.Min();
@@ -147,7 +160,7 @@ public sealed class RunReport
         }
 
         var span = _starts.Count == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(last - first);
-        return new ReportSummary(
+        var summary = new ReportSummary(
             Count,
             Count - _failedItems,
             _failedItems,
@@ -164,6 +177,8 @@ public sealed class RunReport
             _hasBytes ? _bytes : null,
             _hasRows ? _stored : null,
             _hasRows ? _rejected : null);
+        _figures = (summary, sorted, first);
+        return _figures.Value;
     }
 
     /// <summary>Writes the report as one self-contained HTML file.</summary>
@@ -181,10 +196,7 @@ public sealed class RunReport
     /// <summary>Writes the data the page draws from, as one JSON object.</summary>
     internal void WriteData(Utf8JsonWriter json)
     {
-        var summary = Summarize();
-        var sorted = _elapsed.ToArray();
-        Array.Sort(sorted);
-        var first = _starts.Count == 0 ? 0 : _starts.Min();
+        var (summary, sorted, first) = Figures();
         var spanMs = Math.Max(summary.Span.TotalMilliseconds, 1);
         json.WriteStartObject();
         json.WriteString("title", Info.Title);
@@ -192,7 +204,7 @@ public sealed class RunReport
         json.WriteString("host", Info.Host);
         json.WriteString("version", Info.Version);
         json.WriteString("runtime", Info.Runtime);
-        json.WriteString("generated", DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+        WriteTime(json, "generated", DateTimeOffset.UtcNow);
         json.WriteStartArray("sources");
         foreach (var source in Info.Sources)
         {
@@ -212,8 +224,8 @@ public sealed class RunReport
             json.WriteNumber("workers_asked", workers);
         }
 
-        json.WriteString("started", summary.Started?.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
-        json.WriteString("ended", summary.Ended?.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+        WriteTime(json, "started", summary.Started);
+        WriteTime(json, "ended", summary.Ended);
         json.WriteNumber("span_ms", summary.Span.TotalMilliseconds);
         json.WriteNumber("p50", summary.P50);
         json.WriteNumber("p90", summary.P90);
@@ -498,6 +510,19 @@ public sealed class RunReport
         json.WriteEndObject();
     }
 
+    /// <summary>A time as every record writes it (<c>yyyy-MM-ddTHH:mm:ss.fffZ</c>), or null.</summary>
+    private static void WriteTime(Utf8JsonWriter json, string name, DateTimeOffset? value)
+    {
+        if (value is not { } known)
+        {
+            json.WriteNull(name);
+            return;
+        }
+
+        Span<char> text = stackalloc char[RecordWriter.TimeLength];
+        json.WriteString(name, RecordWriter.FormatTime(known, text));
+    }
+
     private static void WriteDetail(Utf8JsonWriter json, ItemDetail detail, long first)
     {
         json.WriteStartObject();
@@ -508,7 +533,7 @@ public sealed class RunReport
         json.WriteNumber("queued_ms", Math.Round(detail.QueuedMs, 3));
         json.WriteString("worker", detail.Worker);
         json.WriteNumber("at_ms", Math.Round((detail.Start - first) / (double)TimeSpan.TicksPerMillisecond, 3));
-        json.WriteString("started_at", new DateTimeOffset(detail.Start, TimeSpan.Zero).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+        WriteTime(json, "started_at", new DateTimeOffset(detail.Start, TimeSpan.Zero));
         json.WriteString("code", detail.Code);
         json.WriteString("error", detail.Error);
         json.WriteString("error_kind", detail.ErrorKind);
@@ -517,6 +542,7 @@ public sealed class RunReport
 
     private void Add(ReportRecord record, int source)
     {
+        _figures = null;
         var worker = record.Worker ?? 0;
         if (!_laneOf.TryGetValue((source, worker), out var lane))
         {
