@@ -91,7 +91,7 @@ public sealed class RunThreshold
             : throw new FormatException($"'{text}': '{value}' is not a number");
 
     private static double Milliseconds(string value, string text) =>
-        value.EndsWith("ms", StringComparison.Ordinal) ? Number(value[..^2], text)
-        : value.EndsWith('s') ? Number(value[..^1], text) * 1000
-        : throw new FormatException($"'{text}': '{value}' needs a unit (300ms, 1.5s)");
+        DurationFormat.Milliseconds(value)
+        ?? throw new FormatException(!value.EndsWith('s') ? $"'{text}': '{value}' needs a unit (300ms, 1.5s)"
+            : $"'{text}': '{(value.EndsWith("ms", StringComparison.Ordinal) ? value[..^2] : value[..^1])}' is not a number");
 }

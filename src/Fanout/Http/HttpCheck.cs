@@ -62,7 +62,8 @@ public sealed class HttpCheck
         if (trimmed.StartsWith("latency", StringComparison.Ordinal))
         {
             var (op, value) = SplitOperator(trimmed["latency".Length..], trimmed, "latency<300ms");
-            var limit = ParseDuration(value, text).TotalMilliseconds;
+            // A bare number is milliseconds here.
+            var limit = Engine.DurationFormat.Milliseconds(value, bare: 1.0) ?? throw new FormatException($"'{text}': '{value}' is not a duration (300ms, 1.5s)");
             return new HttpCheck(trimmed, isStatus: false, input => Compare(input.Latency.TotalMilliseconds, op, limit) ? null
                 : string.Create(CultureInfo.InvariantCulture, $"expected {trimmed}, took {input.Latency.TotalMilliseconds:0.#} ms"));
         }
@@ -206,16 +207,6 @@ public sealed class HttpCheck
         {
             throw new FormatException($"'{text}': not a regular expression: {ex.Message}");
         }
-    }
-
-    private static TimeSpan ParseDuration(string value, string text)
-    {
-        var (number, unit) = value.EndsWith("ms", StringComparison.Ordinal) ? (value[..^2], 1.0)
-            : value.EndsWith('s') ? (value[..^1], 1000.0)
-            : (value, 1.0);
-        return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount >= 0
-            ? TimeSpan.FromMilliseconds(amount * unit)
-            : throw new FormatException($"'{text}': '{value}' is not a duration (300ms, 1.5s)");
     }
 
     private static string? ValueText(JsonElement element) => element.ValueKind switch
