@@ -188,6 +188,9 @@ internal static class ReadCommand
                 throw new UsageException(missing.Select(p => $"{p}: no such file or directory"));
             }
 
+            // The comparison with --check's manifest, once the run is over (the summary and the exit code both read it).
+            ManifestDiff? diff = null;
+            ManifestDiff? Diff() => manifest is null ? null : diff ??= manifest.Compare();
             var reader = new FileReader(options);
             long bytes = 0;
             long extracted = 0;
@@ -221,8 +224,8 @@ internal static class ReadCommand
                     }
                 },
                 Completed = _ => rows?.Flush(),
-                Sections = stats => [DataSection.Of(bytes, stats.WallTime), .. CheckSections(manifest), .. rows is null ? [] : new SummarySection[] { new FiguresSection("Rows", "rows", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{extracted} rows extracted"), [new("extracted", extracted)]) }],
-                MeetsThresholds = manifest is null ? null : _ => manifest.Compare().Same,
+                Sections = stats => [DataSection.Of(bytes, stats.WallTime), .. CheckSections(manifest, Diff()), .. rows is null ? [] : new SummarySection[] { new FiguresSection("Rows", "rows", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{extracted} rows extracted"), [new("extracted", extracted)]) }],
+                MeetsThresholds = manifest is null ? null : _ => Diff()!.Same,
             };
             return await JobRunner.RunAsync(job, settings, arguments);
         });
@@ -230,15 +233,14 @@ internal static class ReadCommand
     }
 
     /// <summary>The comparison with the manifest: a count of each kind, then the paths of each (at most 20 shown).</summary>
-    private static IEnumerable<SummarySection> CheckSections(ManifestCheck? manifest)
+    private static IEnumerable<SummarySection> CheckSections(ManifestCheck? manifest, ManifestDiff? diff)
     {
-        if (manifest is null)
+        if (manifest is null || diff is null)
         {
             yield break;
         }
 
         const int Shown = 20;
-        var diff = manifest.Compare();
         yield return new CountsSection($"Check against {manifest.Source}", "check", [new("unchanged", diff.Unchanged), new("changed", diff.Changed.Count), new("new", diff.New.Count), new("missing", diff.Missing.Count), new("moved", diff.Moved.Count)]);
         foreach (var (title, json, paths) in new[] { ("Changed", "changed", diff.Changed), ("New", "new", diff.New), ("Missing", "missing", diff.Missing), ("Moved", "moved", diff.Moved.Select(m => $"{m.From} -> {m.To}").ToList()) })
         {

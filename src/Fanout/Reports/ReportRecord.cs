@@ -53,7 +53,7 @@ internal struct ReportRecord
             switch (name)
             {
                 case "key": record.Key = Text(ref reader); break;
-                case "ok": record.Ok = reader.TokenType is JsonTokenType.True or JsonTokenType.False ? reader.GetBoolean() : null; break;
+                case "ok": record.Ok = Boolean(ref reader); break;
                 case "attempts": record.Attempts = Integer(ref reader); break;
                 case "elapsed_ms": record.ElapsedMs = Number(ref reader); break;
                 case "queued_ms": record.QueuedMs = Number(ref reader); break;
@@ -65,7 +65,7 @@ internal struct ReportRecord
                 case "status": record.Status = Integer(ref reader); break;
                 case "exit_code": record.ExitCode = Integer(ref reader); break;
                 case "outcome": record.Outcome = Text(ref reader); break;
-                case "flaky": record.Flaky = reader.TokenType is JsonTokenType.True or JsonTokenType.False ? reader.GetBoolean() : null; break;
+                case "flaky": record.Flaky = Boolean(ref reader); break;
                 case "bytes": record.Bytes = Integer(ref reader); break;
                 case "stored": record.Stored = Integer(ref reader); break;
                 case "rejected": record.Rejected = Integer(ref reader); break;
@@ -81,6 +81,8 @@ internal struct ReportRecord
 
         return record;
     }
+
+    private static bool? Boolean(ref Utf8JsonReader reader) => reader.TokenType is JsonTokenType.True or JsonTokenType.False ? reader.GetBoolean() : null;
 
     private static string? Text(ref Utf8JsonReader reader) => reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
 
