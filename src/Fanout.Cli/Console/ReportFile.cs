@@ -28,11 +28,8 @@ internal sealed class ReportFile : IAsyncDisposable
         path is null ? null : new ReportFile(path, new RunReport(Info(job) with { Workers = workers }));
 
     /// <summary>The command line, host and versions of this process.</summary>
-    public static ReportInfo Info(string title) => new(
-        title,
-        string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Prepend("fanout").Select(Quote)),
-        Environment.MachineName,
-        typeof(ReportFile).Assembly.GetName().Version?.ToString(3) ?? "0");
+    public static ReportInfo Info(string title) =>
+        ReportInfo.Of(title, Environment.GetCommandLineArgs().Skip(1).Prepend("fanout"), typeof(ReportFile).Assembly.GetName().Version?.ToString(3) ?? "0");
 
     public ValueTask AddAsync<TItem, TResult>(WorkResult<TItem, TResult> result, Action<WorkResult<TItem, TResult>, IRecordFieldWriter> writeRecord) =>
         _writer.WriteAsync(result, writeRecord);
@@ -70,9 +67,4 @@ internal sealed class ReportFile : IAsyncDisposable
 
         return total;
     }
-
-    private static string Quote(string argument) =>
-        argument.Length > 0 && argument.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=@%+,#".Contains(c, StringComparison.Ordinal))
-            ? argument
-            : "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

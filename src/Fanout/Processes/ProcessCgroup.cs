@@ -58,7 +58,7 @@ internal sealed class ProcessCgroup : IDisposable
         var procs = Path.Combine(_path, "cgroup.procs");
         if (program == shell && arguments.Count == 3 && arguments[1] == "-c" && Path.GetFileName(shell) is "sh" or "bash" or "dash" or "ksh" or "zsh")
         {
-            return (shell, [arguments[0], "-c", $"echo 0 >'{procs.Replace("'", "'\\''", StringComparison.Ordinal)}' 2>/dev/null; {arguments[2]}"]);
+            return (shell, [arguments[0], "-c", $"echo 0 >{CommandTemplate.Quote(procs)} 2>/dev/null; {arguments[2]}"]);
         }
 
         return (Shell, [Shell, "-c", "echo 0 >\"$0\" 2>/dev/null; exec \"$@\"", procs, program, .. arguments.Skip(1)]);

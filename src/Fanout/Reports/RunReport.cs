@@ -21,6 +21,20 @@ public sealed record ReportInfo(string Title, string CommandLine, string Host, s
 
     /// <summary>The worker count the run was started with (lanes are drawn for the workers seen in the records).</summary>
     public int? Workers { get; init; }
+
+    /// <summary>The info of a run started with <paramref name="arguments"/> on this machine, shown as a shell would take them.</summary>
+    /// <param name="title">The job or what the report covers.</param>
+    /// <param name="arguments">The program's name and its arguments.</param>
+    /// <param name="version">The program's version.</param>
+    /// <returns>The info.</returns>
+    public static ReportInfo Of(string title, IEnumerable<string> arguments, string version) =>
+        new(title, string.Join(' ', arguments.Select(Word)), Environment.MachineName, version);
+
+    /// <summary>An argument as typed: as it is when it needs no quotes, else single-quoted as the shell takes it.</summary>
+    private static string Word(string argument) =>
+        argument.Length > 0 && argument.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=@%+,#".Contains(c, StringComparison.Ordinal))
+            ? argument
+            : Processes.CommandTemplate.Quote(argument);
 }
 
 /// <summary>
