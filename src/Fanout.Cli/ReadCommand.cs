@@ -19,6 +19,8 @@ internal static class ReadCommand
             HelpName = "PATH",
         };
         var exclude = new Option<string[]>("--exclude") { Description = "Leave out paths matching this glob, repeatable: 'node_modules' matches that name anywhere, 'build/*.tmp' a path under the root", HelpName = "GLOB" };
+        var hidden = new Option<bool>("--hidden", "-.") { Description = "Also read hidden files and directories (names starting with a dot) inside directories; .git stays out unless --no-ignore too" };
+        var noIgnore = new Option<bool>("--no-ignore") { Description = "Also read what .gitignore (inside a git repository), .git/info/exclude and .ignore files leave out" };
         var follow = new Option<bool>("--follow", "-L") { Description = "Follow symbolic links inside directories (loops are detected and reported)" };
         var hash = new Option<string>("--hash")
         {
@@ -78,11 +80,15 @@ internal static class ReadCommand
               fanout read data/ --hash blake3 -o manifest.jsonl && fanout read data/ --check manifest.jsonl
               fanout read 'logs/*.log' --extract '(?<ts>\S+) (?<level>[A-Z]+) (?<msg>.*)' | fanout insert --db logs.db --table logs
 
+            Directories are walked as ripgrep and fd walk them: hidden files and what .gitignore (in a git
+            repository) and .ignore files name are left out; --hidden and --no-ignore read them too. Paths
+            named on the command line are always read.
+
             Unreadable, vanished and special files become error records; the run goes on.
             Exit codes: 0 all files read, 1 some failed, 2 bad usage, 130 interrupted.
             """);
         command.Arguments.Add(paths);
-        foreach (var option in new Option[] { exclude, follow, size, newer, hash, check, extract, grep, ignoreCase, invertMatch, maxMatches, content, maxContent, sort })
+        foreach (var option in new Option[] { exclude, hidden, noIgnore, follow, size, newer, hash, check, extract, grep, ignoreCase, invertMatch, maxMatches, content, maxContent, sort })
         {
             command.Options.Add(option);
         }
@@ -175,6 +181,8 @@ internal static class ReadCommand
                 MaxContentBytes = ValueParsers.Size(parse.GetValue(maxContent)!, "--max-content"),
                 Excludes = parse.GetValue(exclude) ?? [],
                 FollowLinks = parse.GetValue(follow),
+                Hidden = parse.GetValue(hidden),
+                NoIgnore = parse.GetValue(noIgnore),
             };
             if (parse.GetValue(sort))
             {

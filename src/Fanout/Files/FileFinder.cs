@@ -15,21 +15,23 @@ internal static class FileFinder
 {
     /// <summary>Finds the files named by <paramref name="arguments"/>.</summary>
     /// <param name="arguments">Files, directories, globs, or <c>-</c> for paths on standard input.</param>
-    /// <param name="excludes">Glob patterns to leave out: with a <c>/</c> they match the path under the root, without one any single name in it.</param>
-    /// <param name="followLinks">Follow symbolic links found inside directories.</param>
+    /// <param name="options">
+    /// How to walk: <see cref="FileReadOptions.Excludes"/> (with a <c>/</c> they match the path under the root, without one
+    /// any single name in it), <see cref="FileReadOptions.FollowLinks"/>, <see cref="FileReadOptions.Hidden"/> and
+    /// <see cref="FileReadOptions.NoIgnore"/>. Paths named as they are (not globs) are read even when hidden or ignored.
+    /// </param>
     /// <param name="openStandardInput">Opens standard input for <c>-</c>.</param>
     /// <param name="cancellationToken">Stops the search.</param>
     /// <returns>The files, in directory order with names sorted.</returns>
     public static async IAsyncEnumerable<FileReadItem> FindAsync(
         IReadOnlyList<string> arguments,
-        IReadOnlyList<string> excludes,
-        bool followLinks,
+        FileReadOptions options,
         Func<Stream> openStandardInput,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(arguments);
-        ArgumentNullException.ThrowIfNull(excludes);
-        var search = new Search([.. excludes.Select(e => Glob.Parse(e.TrimEnd('/')))], followLinks, cancellationToken);
+        ArgumentNullException.ThrowIfNull(options);
+        var search = new Search([.. options.Excludes.Select(e => Glob.Parse(e.TrimEnd('/')))], options, cancellationToken);
         foreach (var argument in arguments)
         {
             if (argument == InputReader.StandardInputName)
@@ -52,7 +54,7 @@ internal static class FileFinder
         }
     }
 
-    private sealed class Search(IReadOnlyList<Glob> excludes, bool followLinks, CancellationToken cancellationToken)
+    private sealed class Search(IReadOnlyList<Glob> excludes, FileReadOptions options, CancellationToken cancellationToken)
     {
         public IEnumerable<FileReadItem> FromPath(string path)
         {
@@ -65,7 +67,7 @@ internal static class FileFinder
 
             return kind switch
             {
-                FileKind.Kind.Directory => Walk(path, path.TrimEnd('/'), path.TrimEnd('/'), RealPath(path), null, []),
+                FileKind.Kind.Directory => Walk(path, path.TrimEnd('/'), path.TrimEnd('/'), RealPath(path), null, [], IgnoreAbove(path)),
                 FileKind.Kind.Regular => [new FileReadItem(path, path)],
                 FileKind.Kind.Missing => [Failed(path, FileReader.NotFoundKind, "no such file or directory")],
                 _ => [Failed(path, FileReader.NotRegularKind, "not a regular file")],
@@ -90,10 +92,13 @@ internal static class FileFinder
             }
 
             var display = literal.Count == 0 ? string.Empty : baseDirectory.TrimEnd('/');
-            return Walk(baseDirectory, display, display, RealPath(baseDirectory), glob, []);
+            return Walk(baseDirectory, display, display, RealPath(baseDirectory), glob, [], IgnoreAbove(baseDirectory));
         }
 
-        private IEnumerable<FileReadItem> Walk(string directory, string display, string root, string realDirectory, Glob? match, HashSet<string> ancestors)
+        /// <summary>The ignore rules from above a walk's root; <see langword="null"/> with <see cref="FileReadOptions.NoIgnore"/>.</summary>
+        private IgnoreFiles? IgnoreAbove(string root) => options.NoIgnore ? null : IgnoreFiles.At(root);
+
+        private IEnumerable<FileReadItem> Walk(string directory, string display, string root, string realDirectory, Glob? match, HashSet<string> ancestors, IgnoreFiles? ignoreAbove)
         {
             ancestors.Add(realDirectory);
             FileSystemInfo[] entries;
@@ -113,17 +118,17 @@ internal static class FileFinder
             }
 
             Array.Sort(entries, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-            return WalkEntries(entries, display, root, realDirectory, match, ancestors);
+            return WalkEntries(entries, display, root, realDirectory, match, ancestors, ignoreAbove?.Enter(directory));
         }
 
-        private IEnumerable<FileReadItem> WalkEntries(FileSystemInfo[] entries, string display, string root, string realDirectory, Glob? match, HashSet<string> ancestors)
+        private IEnumerable<FileReadItem> WalkEntries(FileSystemInfo[] entries, string display, string root, string realDirectory, Glob? match, HashSet<string> ancestors, IgnoreFiles? ignore)
         {
             foreach (var entry in entries)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var shown = display.Length == 0 ? entry.Name : display == "/" ? "/" + entry.Name : $"{display}/{entry.Name}";
                 var relative = RelativeToRoot(shown, root);
-                if (IsExcluded(relative, entry.Name))
+                if (IsExcluded(relative, entry.Name) || IsHiddenOrIgnored(entry, ignore))
                 {
                     continue;
                 }
@@ -143,7 +148,7 @@ internal static class FileFinder
                 var realPath = Path.Combine(realDirectory, entry.Name);
                 if (kind == FileKind.Kind.Symlink)
                 {
-                    if (!followLinks)
+                    if (!options.FollowLinks)
                     {
                         continue;
                     }
@@ -182,7 +187,7 @@ internal static class FileFinder
                         yield return Failed(shown, FileReader.SymlinkLoopKind, $"symbolic link loop: leads back to {realPath}");
                         break;
                     case FileKind.Kind.Directory:
-                        foreach (var item in Walk(entry.FullName, shown, root, realPath, match, ancestors))
+                        foreach (var item in Walk(entry.FullName, shown, root, realPath, match, ancestors, ignore))
                         {
                             yield return item;
                         }
@@ -226,6 +231,14 @@ internal static class FileFinder
                 _ => null,
             };
         }
+
+        /// <summary>
+        /// A hidden entry (a name starting with a dot) unless <see cref="FileReadOptions.Hidden"/>; <c>.git</c> even then,
+        /// unless <see cref="FileReadOptions.NoIgnore"/> too; an entry the ignore files leave out.
+        /// </summary>
+        private bool IsHiddenOrIgnored(FileSystemInfo entry, IgnoreFiles? ignore) =>
+            entry.Name.StartsWith('.') && (!options.Hidden || (entry.Name == ".git" && !options.NoIgnore))
+            || (ignore is not null && ignore.IsIgnored(entry.FullName, entry is DirectoryInfo));
 
         private bool IsExcluded(string relative, string name)
         {

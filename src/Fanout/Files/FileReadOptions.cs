@@ -64,6 +64,17 @@ public sealed record FileReadOptions
     /// <value>Default none.</value>
     public IReadOnlyList<string> Excludes { get; init; } = [];
 
+    /// <summary>Read hidden files and directories (names starting with a dot) found inside directories; <c>.git</c> stays out unless <see cref="NoIgnore"/> too.</summary>
+    /// <value>Default <see langword="false"/>, as ripgrep and fd.</value>
+    public bool Hidden { get; init; }
+
+    /// <summary>
+    /// Read what <c>.gitignore</c> (inside a git repository), <c>.git/info/exclude</c> and <c>.ignore</c> files leave out
+    /// (see ripgrep and fd, whose rules these are).
+    /// </summary>
+    /// <value>Default <see langword="false"/>: ignore files are respected.</value>
+    public bool NoIgnore { get; init; }
+
     /// <summary>Follow symbolic links found inside directories (a link back into its own ancestry is reported as a loop).</summary>
     /// <value>Default <see langword="false"/>.</value>
     public bool FollowLinks { get; init; }

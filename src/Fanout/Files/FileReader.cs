@@ -42,7 +42,8 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
     /// <summary>
     /// Finds the files named by <paramref name="arguments"/>, lazily and in a stable order: files as they are,
     /// directories recursively, globs (<c>logs/**/*.log</c>) from their literal base directory, and <c>-</c> for a
-    /// list of paths on standard input, leaving out <see cref="FileReadOptions.Excludes"/>. Problems (a missing
+    /// list of paths on standard input, leaving out <see cref="FileReadOptions.Excludes"/>, hidden files and what ignore
+    /// files name (unless <see cref="FileReadOptions.Hidden"/>, <see cref="FileReadOptions.NoIgnore"/>). Problems (a missing
     /// path, a symlink loop) become items that carry their error, so the run reports them and goes on.
     /// </summary>
     /// <param name="arguments">Files, directories, globs, or <c>-</c>.</param>
@@ -51,7 +52,7 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
     /// <returns>The files.</returns>
     public IAsyncEnumerable<FileReadItem> FindAsync(IReadOnlyList<string> arguments, Func<Stream> openStandardInput, CancellationToken cancellationToken = default)
     {
-        var found = FileFinder.FindAsync(arguments, options.Excludes, options.FollowLinks, openStandardInput, cancellationToken);
+        var found = FileFinder.FindAsync(arguments, options, openStandardInput, cancellationToken);
         return options.MinSize is null && options.MaxSize is null && options.ModifiedAfter is null ? found : found.Where(Selected);
     }
 

@@ -5,7 +5,8 @@ namespace Fanout.Files;
 
 /// <summary>
 /// Shell-style path patterns: <c>*</c> and <c>?</c> within one path segment, <c>[abc]</c> classes,
-/// and <c>**</c> as a whole segment for any number of directories.
+/// and <c>**</c> as a whole segment for any number of directories; <c>\</c> makes the next character plain
+/// (<c>\*</c>, <c>\#</c>), as in shells and ignore files.
 /// </summary>
 internal sealed class Glob
 {
@@ -47,6 +48,9 @@ internal sealed class Glob
                     case '?':
                         regex.Append("[^/]");
                         break;
+                    case '\\' when i + 1 < segment.Length:
+                        regex.Append(Regex.Escape(segment[++i].ToString()));
+                        break;
                     case '[':
                         var close = segment.IndexOf(']', i + 1);
                         if (close < 0)
@@ -56,7 +60,7 @@ internal sealed class Glob
                         }
 
                         var body = segment[(i + 1)..close];
-                        regex.Append('[').Append(body.StartsWith('!') ? "^" + Regex.Escape(body[1..]) : Regex.Escape(body)).Append(']');
+                        regex.Append('[').Append(body.StartsWith('!') || body.StartsWith('^') ? "^" + Regex.Escape(body[1..]) : Regex.Escape(body)).Append(']');
                         i = close;
                         break;
                     default:

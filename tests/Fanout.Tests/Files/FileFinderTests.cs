@@ -24,10 +24,10 @@ public sealed class FileFinderTests : IDisposable
         _temp.Dispose();
     }
 
-    private static async Task<List<FileReadItem>> FindAsync(string[] arguments, string[]? excludes = null, bool follow = false, string? stdin = null)
+    private static async Task<List<FileReadItem>> FindAsync(string[] arguments, string[]? excludes = null, bool follow = false, string? stdin = null, bool hidden = false, bool noIgnore = false)
     {
         var items = new List<FileReadItem>();
-        await foreach (var item in FileFinder.FindAsync(arguments, excludes ?? [], follow, () => new MemoryStream(System.Text.Encoding.UTF8.GetBytes(stdin ?? string.Empty))))
+        await foreach (var item in FileFinder.FindAsync(arguments, new FileReadOptions { Excludes = excludes ?? [], FollowLinks = follow, Hidden = hidden, NoIgnore = noIgnore }, () => new MemoryStream(System.Text.Encoding.UTF8.GetBytes(stdin ?? string.Empty))))
         {
             items.Add(item);
         }
@@ -107,5 +107,70 @@ public sealed class FileFinderTests : IDisposable
         var items = await FindAsync(["-"], stdin: $"{_temp.File("a.log")}\n\n{_temp.File("logs/old")}\n");
 
         Assert.Equal(["a.log", "logs/old/y.log", "logs/old/z.tmp"], items.Select(Rel));
+    }
+
+    private void Write(string relative, string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_temp.File(relative))!);
+        File.WriteAllText(_temp.File(relative), text);
+    }
+
+    [Fact]
+    public async Task FindAsync_hidden_entries_are_skipped_unless_asked_and_named_paths_are_always_read()
+    {
+        Write(".env", "secret");
+        Write(".cache/c.bin", "x");
+        Write("src/.hidden.cs", "x");
+        Directory.CreateDirectory(_temp.File(".git"));
+        Write(".git/config", "x");
+
+        var plain = (await FindAsync([_temp.Path])).Select(Rel).ToList();
+        var hidden = (await FindAsync([_temp.Path], hidden: true)).Select(Rel).ToList();
+        var everything = (await FindAsync([_temp.Path], hidden: true, noIgnore: true)).Select(Rel).ToList();
+
+        Assert.DoesNotContain(plain, p => p.Contains("/.", StringComparison.Ordinal) || p.StartsWith('.'));
+        Assert.Equal(8, plain.Count);
+        Assert.Equal([".cache/c.bin", ".env", "a.log"], hidden.Take(3));
+        Assert.Contains("src/.hidden.cs", hidden);
+        Assert.DoesNotContain(".git/config", hidden);
+        Assert.Contains(".git/config", everything);
+        Assert.Equal([".env"], (await FindAsync([_temp.File(".env")])).Select(Rel));
+    }
+
+    [Fact]
+    public async Task FindAsync_gitignore_counts_inside_a_repository_with_git_rules()
+    {
+        Directory.CreateDirectory(_temp.File(".git/info"));
+        Write(".git/info/exclude", "*.tmp\n");
+        Write(".gitignore", "# build output\n/a.log\nnode_modules/\nbuild/\n*.log\n!keep.log\nlogs/old/\n\\#literal\n");
+        Write("keep.log", "x");
+        Write("#literal", "x");
+        Write("src/deep/a.log", "x");
+        Write("src/.gitignore", "!a.log\nc.cs\n");
+        Write("src/build", "a file: the directory rule build/ leaves it");
+
+        var found = (await FindAsync([_temp.Path])).Select(Rel).ToList();
+
+        // /a.log anchored, *.log anywhere, !keep.log re-included, node_modules/ only a directory: src/node_modules goes,
+        // logs/old/ is a directory rule, src/.gitignore re-includes a.log below src and ignores c.cs, \# is a plain name.
+        Assert.Equal(["b.txt", "keep.log", "src/build", "src/deep/a.log"], found);
+        Assert.Equal(12, (await FindAsync([_temp.Path], noIgnore: true)).Count);
+
+        // A walk that starts below the repository's top still obeys the files above it.
+        Assert.Equal(["src/build", "src/deep/a.log"], (await FindAsync([_temp.File("src")])).Select(Rel));
+        Assert.Equal(["x.log"], (await FindAsync([_temp.File("logs/x.log")])).Select(i => Path.GetFileName(i.DisplayPath)));
+    }
+
+    [Fact]
+    public async Task FindAsync_gitignore_outside_a_repository_is_not_read_but_dot_ignore_is()
+    {
+        Write(".gitignore", "*.log\n");
+        Write("src/.ignore", "*.cs\n");
+
+        var found = (await FindAsync([_temp.Path])).Select(Rel).ToList();
+
+        Assert.Contains("a.log", found);
+        Assert.DoesNotContain("src/c.cs", found);
+        Assert.Contains("src/node_modules/n.js", found);
     }
 }

@@ -16,6 +16,10 @@ public sealed class GlobTests
     [InlineData("[!a]*", "abc", false)]
     [InlineData("[a-c]x", "bx", true)]
     [InlineData("file.(1).txt", "file.(1).txt", true)]
+    [InlineData("\\*.log", "*.log", true)]
+    [InlineData("\\*.log", "a.log", false)]
+    [InlineData("[^a]*", "abc", false)]
+    [InlineData("[^a]*", "bc", true)]
     public void IsMatch_follows_shell_rules(string pattern, string path, bool expected) =>
         Assert.Equal(expected, Glob.Parse(pattern).IsMatch(path));
 }
