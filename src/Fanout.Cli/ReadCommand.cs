@@ -32,6 +32,9 @@ internal static class ReadCommand
         var grep = new Option<string?>("--grep", "-e") { Description = "Count the lines matching this .NET regular expression and keep the first --max-matches of them, with line numbers", HelpName = "REGEX" };
         var ignoreCase = new Option<bool>("--ignore-case", "-i") { Description = "Case-insensitive --grep" };
         var invertMatch = new Option<bool>("--invert-match", "-v") { Description = "--grep counts and keeps the lines that do not match, as grep -v" };
+        var contextLines = new Option<int?>("--context", "-C") { Description = "Each kept --grep line carries N lines before and after it (fields before and after), as grep -C", HelpName = "N" };
+        var beforeLines = new Option<int?>("--before-context", "-B") { Description = "N lines before each kept --grep line, as grep -B", HelpName = "N" };
+        var afterLines = new Option<int?>("--after-context", "-A") { Description = "N lines after each kept --grep line, as grep -A", HelpName = "N" };
         var maxMatches = new Option<int>("--max-matches")
         {
             Description = "Matching lines kept per file (all are counted)",
@@ -88,7 +91,7 @@ internal static class ReadCommand
             Exit codes: 0 all files read, 1 some failed, 2 bad usage, 130 interrupted.
             """);
         command.Arguments.Add(paths);
-        foreach (var option in new Option[] { exclude, hidden, noIgnore, follow, size, newer, hash, check, extract, grep, ignoreCase, invertMatch, maxMatches, content, maxContent, sort })
+        foreach (var option in new Option[] { exclude, hidden, noIgnore, follow, size, newer, hash, check, extract, grep, ignoreCase, invertMatch, contextLines, beforeLines, afterLines, maxMatches, content, maxContent, sort })
         {
             command.Options.Add(option);
         }
@@ -166,6 +169,8 @@ internal static class ReadCommand
                 throw new UsageException("--invert-match: give the pattern with --grep");
             }
 
+            var (linesBefore, linesAfter) = Context(parse.GetValue(contextLines), parse.GetValue(beforeLines), parse.GetValue(afterLines), regex is not null);
+
             var (minSize, maxSize) = parse.GetValue(size) is { } sizeText ? SizeBounds(sizeText) : (null, null);
             var options = new FileReadOptions
             {
@@ -176,6 +181,8 @@ internal static class ReadCommand
                 Hash = algorithm,
                 Grep = regex,
                 InvertMatch = parse.GetValue(invertMatch),
+                ContextBefore = linesBefore,
+                ContextAfter = linesAfter,
                 MaxMatches = parse.GetValue(maxMatches),
                 IncludeContent = parse.GetValue(content),
                 MaxContentBytes = ValueParsers.Size(parse.GetValue(maxContent)!, "--max-content"),
@@ -258,6 +265,26 @@ internal static class ReadCommand
                 yield return new EntriesSection(paths.Count > Shown ? $"{title} (first {Shown} of {paths.Count})" : title, json, entries, e => e[0].Value);
             }
         }
+    }
+
+    /// <summary>-C N sets both sides; -B and -A each override theirs (as grep). Each from 0 to 1000, and only with --grep.</summary>
+    private static (int Before, int After) Context(int? both, int? before, int? after, bool grep)
+    {
+        const int Most = 1000;
+        foreach (var (name, value) in new[] { ("--context", both), ("--before-context", before), ("--after-context", after) })
+        {
+            if (value is { } n && (n < 0 || n > Most))
+            {
+                throw new UsageException($"{name}: {n} is not a number of lines from 0 to {Most}");
+            }
+
+            if (value is not null && !grep)
+            {
+                throw new UsageException($"{name}: give the pattern with --grep");
+            }
+        }
+
+        return (before ?? both ?? 0, after ?? both ?? 0);
     }
 
     /// <summary>--size: +SIZE is a lower bound, -SIZE an upper one (as fd and find).</summary>

@@ -41,6 +41,14 @@ public sealed record FileReadOptions
     /// <summary>Only files modified after this time (<c>--newer 2d</c>, <c>--newer FILE</c>); null for any.</summary>
     public DateTimeOffset? ModifiedAfter { get; init; }
 
+    /// <summary>Lines before each kept match that it carries (<c>grep -B</c>, <c>-C</c>).</summary>
+    /// <value>Default 0.</value>
+    public int ContextBefore { get; init; }
+
+    /// <summary>Lines after each kept match that it carries (<c>grep -A</c>, <c>-C</c>).</summary>
+    /// <value>Default 0.</value>
+    public int ContextAfter { get; init; }
+
     /// <summary>Matching lines kept per file (all are counted).</summary>
     /// <value>Default <see cref="DefaultMaxMatches"/> (10).</value>
     public int MaxMatches { get; init; } = DefaultMaxMatches;

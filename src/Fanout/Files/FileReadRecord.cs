@@ -55,6 +55,8 @@ internal static class FileReadRecord
                 json.WriteStartObject();
                 json.WriteNumber("line", match.LineNumber);
                 json.WriteString("text", match.Text);
+                WriteLines(json, "before", match.Before);
+                WriteLines(json, "after", match.After);
                 json.WriteEndObject();
             }
 
@@ -62,5 +64,21 @@ internal static class FileReadRecord
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteLines(Utf8JsonWriter json, string name, IReadOnlyList<string>? lines)
+    {
+        if (lines is null)
+        {
+            return;
+        }
+
+        json.WriteStartArray(name);
+        foreach (var line in lines)
+        {
+            json.WriteStringValue(line);
+        }
+
+        json.WriteEndArray();
     }
 }

@@ -164,7 +164,7 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
                     encoding = DetectEncoding(chunk, isWholeFile: read < options.BufferSize);
                     if (encoding != "binary")
                     {
-                        grep = options.Grep is { } regex && encoding != "unknown" ? new LineGrep(regex, options.MaxMatches, options.InvertMatch) : null;
+                        grep = options.Grep is { } regex && encoding != "unknown" ? new LineGrep(regex, options.MaxMatches, options.InvertMatch, options.ContextBefore, options.ContextAfter) : null;
                         extract = options.Extract is { } rows && encoding != "unknown" ? new LineGrep(rows, int.MaxValue) : null;
                         content = options.IncludeContent ? new ArrayBufferWriter<byte>() : null;
                     }

@@ -10,9 +10,10 @@ namespace Fanout.Files;
 /// carried into the next chunk. Counts matching lines as <c>grep -c</c> does and keeps the first few.
 /// A pattern that is a plain case-sensitive literal (<c>ERROR</c>) is searched in the bytes directly,
 /// about as fast as memory can be scanned; only the kept lines are decoded. Inverted (<c>-v</c>), it finds the lines
-/// that do not match, as <c>grep -v</c>, a line at a time.
+/// that do not match, as <c>grep -v</c>; with context (<c>-B</c>, <c>-A</c>) each kept line carries the lines around it.
+/// Those two go a line at a time.
 /// </summary>
-internal sealed class LineGrep(Regex regex, int maxMatches, bool invert = false)
+internal sealed class LineGrep(Regex regex, int maxMatches, bool invert = false, int before = 0, int after = 0)
 {
     private const string RegexSyntax = "\\*+?|{[()^$.";
     private readonly byte[]? _literal = LiteralOf(regex);
@@ -20,6 +21,12 @@ internal sealed class LineGrep(Regex regex, int maxMatches, bool invert = false)
     private byte[] _carry = [];
     private int _carryLength;
     private long _linesBefore;
+
+    /// <summary>The last <c>before</c> lines seen, for the next kept match.</summary>
+    private readonly Queue<string> _window = new();
+
+    /// <summary>Kept matches still gathering their <c>after</c> lines: index in <see cref="_matches"/>, lines so far.</summary>
+    private readonly List<(int Index, List<string> Lines)> _open = [];
 
     public long MatchCount { get; private set; }
 
@@ -56,6 +63,13 @@ internal sealed class LineGrep(Regex regex, int maxMatches, bool invert = false)
             SearchBlock(_carry.AsSpan(0, _carryLength));
             _carryLength = 0;
         }
+
+        foreach (var (index, lines) in _open)
+        {
+            _matches[index] = _matches[index] with { After = lines };
+        }
+
+        _open.Clear();
     }
 
     private void SearchLiteral(ReadOnlySpan<byte> block, ReadOnlySpan<byte> literal)
@@ -125,9 +139,9 @@ internal sealed class LineGrep(Regex regex, int maxMatches, bool invert = false)
             return;
         }
 
-        if (invert)
+        if (invert || before > 0 || after > 0)
         {
-            SearchInverted(block);
+            SearchLines(block);
             return;
         }
 
@@ -172,25 +186,67 @@ internal sealed class LineGrep(Regex regex, int maxMatches, bool invert = false)
         }
     }
 
-    /// <summary>-v: each line (the block's complete lines, or the last one without its newline) that does not match.</summary>
-    private void SearchInverted(ReadOnlySpan<byte> block)
+    /// <summary>
+    /// -v and context: each line (the block's complete lines, or the last one without its newline) on its own. A kept line
+    /// takes the <c>before</c> lines before it and the <c>after</c> lines after it, whatever they are.
+    /// </summary>
+    private void SearchLines(ReadOnlySpan<byte> block)
     {
+        var context = before > 0 || after > 0;
         while (!block.IsEmpty)
         {
             var newline = block.IndexOf((byte)'\n');
             var line = newline < 0 ? block : block[..newline];
+            block = newline < 0 ? [] : block[(newline + 1)..];
             _linesBefore++;
-            var matched = _literal is not null ? line.IndexOf(_literal) >= 0 : regex.IsMatch(Encoding.UTF8.GetString(line));
-            if (!matched)
+            string? text = null;
+            var matched = (_literal is not null ? line.IndexOf(_literal) >= 0 : regex.IsMatch(text = Decode(line))) != invert;
+            if (matched)
             {
                 MatchCount++;
-                if (_matches.Count < maxMatches)
+            }
+
+            if (!context)
+            {
+                if (matched && _matches.Count < maxMatches)
                 {
-                    _matches.Add(new FileMatch(_linesBefore, Encoding.UTF8.GetString(line).TrimEnd('\r')));
+                    _matches.Add(new FileMatch(_linesBefore, text ?? Decode(line)));
+                }
+
+                continue;
+            }
+
+            text ??= Decode(line);
+            for (var i = _open.Count - 1; i >= 0; i--)
+            {
+                var (index, lines) = _open[i];
+                lines.Add(text);
+                if (lines.Count == after)
+                {
+                    _matches[index] = _matches[index] with { After = lines };
+                    _open.RemoveAt(i);
                 }
             }
 
-            block = newline < 0 ? [] : block[(newline + 1)..];
+            if (matched && _matches.Count < maxMatches)
+            {
+                _matches.Add(new FileMatch(_linesBefore, text) { Before = before > 0 ? [.. _window] : null });
+                if (after > 0)
+                {
+                    _open.Add((_matches.Count - 1, []));
+                }
+            }
+
+            if (before > 0)
+            {
+                _window.Enqueue(text);
+                if (_window.Count > before)
+                {
+                    _window.Dequeue();
+                }
+            }
         }
     }
+
+    private static string Decode(ReadOnlySpan<byte> line) => Encoding.UTF8.GetString(line).TrimEnd('\r');
 }

@@ -152,4 +152,31 @@ public sealed class FileReaderTests
 
         Assert.Equal("hi ✓", (await ReadAsync(path, new FileReadOptions { IncludeContent = true })).Content);
     }
+
+    [Theory]
+    [InlineData("ERROR", false, 2, 2)]
+    [InlineData("ERR[O]R|FATAL", false, 1, 3)]
+    [InlineData("ERROR", true, 0, 1)]
+    [InlineData("FATAL", false, 3, 0)]
+    public async Task Read_grep_context_carries_the_lines_around_each_kept_match(string pattern, bool invert, int before, int after)
+    {
+        using var temp = new TempDirectory();
+        var lines = Enumerable.Range(1, 200).Select(i => i % 7 == 0 ? $"{i} ERROR here" : i % 31 == 0 ? $"{i} FATAL" : $"{i} fine").ToArray();
+        var path = temp.Write("app.log", string.Join("\r\n", lines));
+        var regex = new Regex(pattern);
+
+        // Small buffers: lines and their context cross chunk boundaries.
+        var result = await ReadAsync(path, new FileReadOptions { Grep = regex, InvertMatch = invert, ContextBefore = before, ContextAfter = after, MaxMatches = 1000, BufferSize = 64 });
+
+        var expected = lines.Select((text, i) => (text, i)).Where(l => regex.IsMatch(l.text) != invert).ToList();
+        Assert.Equal(expected.Count, result.MatchCount);
+        Assert.Equal(expected.Count, result.Matches!.Count);
+        foreach (var (match, (text, i)) in result.Matches.Zip(expected))
+        {
+            Assert.Equal(i + 1, match.LineNumber);
+            Assert.Equal(text, match.Text);
+            Assert.Equal(before == 0 ? null : lines[Math.Max(0, i - before)..i], match.Before);
+            Assert.Equal(after == 0 ? null : lines[(i + 1)..Math.Min(lines.Length, i + 1 + after)], match.After);
+        }
+    }
 }
