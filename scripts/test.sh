@@ -24,6 +24,20 @@ if ! [ -x /usr/bin/chromium ]; then
   fi
 fi
 
+# Tools the tests compare fanout with or read results through (command:Debian package).
+missing=()
+for pair in sqlite3:sqlite3 b3sum:b3sum rg:ripgrep zstd:zstd git:git; do
+  command -v "${pair%%:*}" > /dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing ${missing[*]} (Debian packages) for the tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" > /dev/null
+  else
+    echo "missing ${missing[*]} and this is not root: run 'sudo apt-get install ${missing[*]}' first" >&2
+  fi
+fi
+
 log=$(mktemp -t fanout-test.XXXXXX)
 native=$(mktemp -d -t fanout-native.XXXXXX)
 trap 'rm -rf "$log" "$native"' EXIT

@@ -21,6 +21,7 @@ internal static class ReadCommand
         var exclude = new Option<string[]>("--exclude") { Description = "Leave out paths matching this glob, repeatable: 'node_modules' matches that name anywhere, 'build/*.tmp' a path under the root", HelpName = "GLOB" };
         var hidden = new Option<bool>("--hidden", "-.") { Description = "Also read hidden files and directories (names starting with a dot) inside directories; .git stays out unless --no-ignore too" };
         var noIgnore = new Option<bool>("--no-ignore") { Description = "Also read what .gitignore (inside a git repository), .git/info/exclude and .ignore files leave out" };
+        var decompress = new Option<bool>("--decompress", "-z") { Description = "Read gzip and zstd files (known by their first bytes) as the text inside, as rg -z: lines, --grep, --extract and --content see that text; the digest stays the file's. Records gain compression and uncompressed_bytes; a cut file is an error record (corrupt)" };
         var follow = new Option<bool>("--follow", "-L") { Description = "Follow symbolic links inside directories (loops are detected and reported)" };
         var hash = new Option<string>("--hash")
         {
@@ -81,6 +82,7 @@ internal static class ReadCommand
               fanout read data/ --exclude '*.tmp' --exclude .git --hash md5 --sort
               find . -name '*.csv' | fanout read - --content | fanout insert --db files.db --table files
               fanout read data/ --hash blake3 -o manifest.jsonl && fanout read data/ --check manifest.jsonl
+              fanout read -z 'logs/*.log.gz' --grep panic -C 2
               fanout read 'logs/*.log' --extract '(?<ts>\S+) (?<level>[A-Z]+) (?<msg>.*)' | fanout insert --db logs.db --table logs
 
             Directories are walked as ripgrep and fd walk them: hidden files and what .gitignore (in a git
@@ -91,7 +93,7 @@ internal static class ReadCommand
             Exit codes: 0 all files read, 1 some failed, 2 bad usage, 130 interrupted.
             """);
         command.Arguments.Add(paths);
-        foreach (var option in new Option[] { exclude, hidden, noIgnore, follow, size, newer, hash, check, extract, grep, ignoreCase, invertMatch, contextLines, beforeLines, afterLines, maxMatches, content, maxContent, sort })
+        foreach (var option in new Option[] { exclude, hidden, noIgnore, follow, size, decompress, newer, hash, check, extract, grep, ignoreCase, invertMatch, contextLines, beforeLines, afterLines, maxMatches, content, maxContent, sort })
         {
             command.Options.Add(option);
         }
@@ -189,6 +191,7 @@ internal static class ReadCommand
                 Excludes = parse.GetValue(exclude) ?? [],
                 FollowLinks = parse.GetValue(follow),
                 Hidden = parse.GetValue(hidden),
+                Decompress = parse.GetValue(decompress),
                 NoIgnore = parse.GetValue(noIgnore),
             };
             if (parse.GetValue(sort))

@@ -18,6 +18,13 @@ public sealed record FileReadOptions
     /// <value>Default <see cref="FileHashAlgorithm.Sha256"/>.</value>
     public FileHashAlgorithm Hash { get; init; } = FileHashAlgorithm.Sha256;
 
+    /// <summary>
+    /// Read gzip and zstd files (known by their first bytes) as the text inside, as <c>rg -z</c>: lines, matches, content
+    /// and rows are of that text; the digest stays the stored file's. A cut or damaged file is a <see cref="FileReader.CorruptKind"/> error.
+    /// </summary>
+    /// <value>Default <see langword="false"/>.</value>
+    public bool Decompress { get; init; }
+
     /// <summary>Lines matching this are counted and the first <see cref="MaxMatches"/> kept; <see langword="null"/> for no search.</summary>
     /// <value>Default <see langword="null"/>.</value>
     public Regex? Grep { get; init; }

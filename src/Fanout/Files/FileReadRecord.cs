@@ -16,6 +16,12 @@ internal static class FileReadRecord
         ResultFields.WriteStart(result, fields);
         fields.WriteString("path", result.Item.DisplayPath);
         fields.WriteNumber("bytes", value?.Bytes);
+        if (options.Decompress)
+        {
+            fields.WriteString("compression", value?.Compression);
+            fields.WriteNumber("uncompressed_bytes", value?.UncompressedBytes);
+        }
+
         fields.WriteNumber("lines", value?.Lines);
         if (options.Hash != FileHashAlgorithm.None)
         {

@@ -3,8 +3,14 @@ namespace Fanout.Files;
 /// <summary>What was read from one file.</summary>
 public sealed record FileReadResult
 {
-    /// <summary>Size in bytes.</summary>
+    /// <summary>Size in bytes, as stored.</summary>
     public required long Bytes { get; init; }
+
+    /// <summary>With <see cref="FileReadOptions.Decompress"/>: <c>gzip</c> or <c>zstd</c> when the file was one (then lines, matches and content are of the text inside); else <see langword="null"/>.</summary>
+    public string? Compression { get; init; }
+
+    /// <summary>The size of the text inside a compressed file (<see cref="Compression"/>); <see langword="null"/> for a plain one.</summary>
+    public long? UncompressedBytes { get; init; }
 
     /// <summary>Newline characters, as <c>wc -l</c> counts them.</summary>
     public required long Lines { get; init; }

@@ -29,6 +29,9 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
     /// <summary>Error kind of a read that failed part-way (an I/O error).</summary>
     public const string IoErrorKind = "io";
 
+    /// <summary>Error kind of a compressed file (<see cref="FileReadOptions.Decompress"/>) that is cut short or damaged.</summary>
+    public const string CorruptKind = "corrupt";
+
     /// <summary>Bytes looked at to tell text from binary, as git does.</summary>
     private const int SniffBytes = 8000;
 
@@ -130,6 +133,10 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
         {
             return Fail(IoErrorKind, WorkError.Flatten(ex.Message));
         }
+        catch (FormatException ex)
+        {
+            return Fail(CorruptKind, WorkError.Flatten(ex.Message));
+        }
 
         static ValueTask<AttemptOutcome<FileReadResult>> Fail(string kind, string message) =>
             ValueTask.FromResult(AttemptOutcome<FileReadResult>.Failure(new WorkError(kind, message)));
@@ -141,8 +148,17 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
         var modified = File.GetLastWriteTimeUtc(handle);
         using var hash = FileDigest.Create(options.Hash);
         var buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
+        Stream? decompressed = null;
         try
         {
+            var compression = options.Decompress ? CompressedInput.FormatOf(buffer.AsSpan(0, RandomAccess.Read(handle, buffer.AsSpan(0, 4), 0))) : null;
+            if (compression is not null)
+            {
+                // The digest is the stored file's (what sha256sum and a manifest see); the rest reads the text inside.
+                DigestWhole(handle, hash, buffer, cancellationToken);
+                decompressed = CompressedInput.Open(item.DisplayPath, new FileStream(handle, FileAccess.Read, 1));
+            }
+
             long offset = 0;
             long lines = 0;
             string? encoding = null;
@@ -152,7 +168,9 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
             ArrayBufferWriter<byte>? content = null;
             var contentTruncated = false;
             int read;
-            while ((read = RandomAccess.Read(handle, buffer.AsSpan(0, options.BufferSize), offset)) > 0)
+            while ((read = decompressed is null
+                ? RandomAccess.Read(handle, buffer.AsSpan(0, options.BufferSize), offset)
+                : decompressed.ReadAtLeast(buffer.AsSpan(0, options.BufferSize), options.BufferSize, throwOnEndOfStream: false)) > 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var chunk = buffer.AsSpan(0, read);
@@ -178,7 +196,11 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
                     text = utf16.Next(text);
                 }
 
-                hash?.Append(chunk);
+                if (decompressed is null)
+                {
+                    hash?.Append(chunk);
+                }
+
                 lines += text.Count((byte)'\n');
                 grep?.Feed(text);
                 extract?.Feed(text);
@@ -205,7 +227,9 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
             encoding ??= "utf-8";
             return new FileReadResult
             {
-                Bytes = offset,
+                Bytes = decompressed is null ? offset : RandomAccess.GetLength(handle),
+                Compression = compression,
+                UncompressedBytes = decompressed is null ? null : offset,
                 Lines = lines,
                 Hash = hash?.Finish(),
                 Modified = new DateTimeOffset(modified, TimeSpan.Zero),
@@ -219,7 +243,26 @@ public sealed class FileReader(FileReadOptions options) : IWorkHandler<FileReadI
         }
         finally
         {
+            decompressed?.Dispose();
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Digests the whole file as stored, through <paramref name="buffer"/>.</summary>
+    private void DigestWhole(Microsoft.Win32.SafeHandles.SafeFileHandle handle, FileDigest? hash, byte[] buffer, CancellationToken cancellationToken)
+    {
+        if (hash is null)
+        {
+            return;
+        }
+
+        long offset = 0;
+        int read;
+        while ((read = RandomAccess.Read(handle, buffer.AsSpan(0, options.BufferSize), offset)) > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            hash.Append(buffer.AsSpan(0, read));
+            offset += read;
         }
     }
 

@@ -314,3 +314,117 @@ public sealed class Issue20InvertTests
         Assert.Equal([1L, 2L, 3L], records["a.log"].GetProperty("matches").EnumerateArray().Select(m => m.GetProperty("line").GetInt64()));
     }
 }
+
+/// <summary>Issue 20: read walks as ripgrep does, reads compressed files with -z, and gives grep context.</summary>
+public sealed class Issue20WalkTests
+{
+    private static readonly string[] Tree =
+    [
+        "a.txt", "top.txt", "sub/top.txt", "x.log", "keep.log", "sub/y.log", "build/out.bin", "sub/build/o.bin", "docs/a/b/c.tmp",
+        "docs/c.tmp", "docs/readme.md", "secret.key", "sub/local/z.txt", ".env", ".hidden/h.txt", "sub/.dot.txt", "sp ace.txt", "sub/notes.tmp",
+    ];
+
+    private static List<string> Paths(FanoutCli.Run run) => [.. run.JsonLines.Select(r => r.GetProperty("path").GetString()!).Order(StringComparer.Ordinal)];
+
+    private static List<string> Ripgrep(params string[] args) =>
+        [.. ProcessRunner.Run("rg", ["--files", .. args]).Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(p => !p.Contains("/.git/", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+
+    [Fact]
+    public async Task Issue20_The_walk_reads_what_ripgrep_reads_with_and_without_hidden_and_ignore_files()
+    {
+        using var temp = new TempDirectory();
+        var repo = temp.File("repo");
+        foreach (var file in Tree)
+        {
+            temp.Write($"repo/{file}", $"{file}\n");
+        }
+
+        ProcessRunner.Run("git", "init", "-q", repo);
+        temp.Write("repo/.git/info/exclude", "*.tmp\n");
+        temp.Write("repo/.gitignore", "*.log\n!keep.log\nbuild/\n/top.txt\ndocs/**/*.tmp\n");
+        temp.Write("repo/.ignore", "secret*\n");
+        temp.Write("repo/sub/.gitignore", "!*.log\nlocal/\n");
+
+        var plain = await FanoutCli.RunAsync(temp.Path, ["read", repo, "--hash", "none", "-q"]);
+        var hidden = await FanoutCli.RunAsync(temp.Path, ["read", repo, "--hash", "none", "-q", "--hidden"]);
+        var noIgnore = await FanoutCli.RunAsync(temp.Path, ["read", repo, "--hash", "none", "-q", "--no-ignore"]);
+        var named = await FanoutCli.RunAsync(temp.Path, ["read", $"{repo}/.env", $"{repo}/x.log", "--hash", "none", "-q"]);
+
+        Assert.True(plain.ExitCode == 0, plain.ToString());
+        Assert.Equal(Ripgrep(repo), Paths(plain));
+        Assert.Equal([$"{repo}/a.txt", $"{repo}/docs/readme.md", $"{repo}/keep.log", $"{repo}/sp ace.txt", $"{repo}/sub/top.txt", $"{repo}/sub/y.log"], Paths(plain));
+        Assert.Equal(Ripgrep(repo, "--hidden"), Paths(hidden));
+        Assert.Equal(Ripgrep(repo, "--no-ignore"), Paths(noIgnore));
+        Assert.Equal(2, Paths(named).Count);
+    }
+
+    [Fact]
+    public async Task Issue20_Decompress_reads_gzip_and_zstd_text_keeps_the_files_digest_and_reports_a_cut_file()
+    {
+        using var temp = new TempDirectory();
+        var text = string.Concat(Enumerable.Range(1, 20_000).Select(i => i % 1000 == 0 ? $"{i} ERROR disk full\n" : $"{i} INFO fine\n"));
+        temp.Write("logs/app.log", text);
+        ProcessRunner.Run("gzip", "-k", temp.File("logs/app.log"));
+        ProcessRunner.Run("zstd", "-q", "-k", temp.File("logs/app.log"));
+        var zst = File.ReadAllBytes(temp.File("logs/app.log.zst"));
+        File.WriteAllBytes(temp.File("logs/cut.log.zst"), zst[..(zst.Length / 2)]);
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["read", "logs", "-z", "--grep", "ERROR", "--sort", "-q"]);
+        var without = await FanoutCli.RunAsync(temp.Path, ["read", "logs/app.log.gz", "--grep", "ERROR", "-q"]);
+
+        Assert.Equal(1, run.ExitCode);
+        var records = run.JsonLines.ToDictionary(r => Path.GetFileName(r.GetProperty("path").GetString()!));
+        foreach (var name in new[] { "app.log", "app.log.gz", "app.log.zst" })
+        {
+            var record = records[name];
+            Assert.Equal(20_000, record.GetProperty("lines").GetInt64());
+            Assert.Equal(20, record.GetProperty("match_count").GetInt64());
+            Assert.Equal("1000 ERROR disk full", record.GetProperty("matches")[0].GetProperty("text").GetString());
+            Assert.Equal(new FileInfo(temp.File($"logs/{name}")).Length, record.GetProperty("bytes").GetInt64());
+            Assert.Equal(ProcessRunner.Run("sha256sum", temp.File($"logs/{name}")).Split(' ')[0], record.GetProperty("sha256").GetString());
+        }
+
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, records["app.log"].GetProperty("compression").ValueKind);
+        Assert.Equal("gzip", records["app.log.gz"].GetProperty("compression").GetString());
+        Assert.Equal(text.Length, records["app.log.zst"].GetProperty("uncompressed_bytes").GetInt64());
+        Assert.Equal("corrupt", records["cut.log.zst"].GetProperty("error_kind").GetString());
+        Assert.Contains("cut.log.zst: the zstd file is cut short or damaged", records["cut.log.zst"].GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, Assert.Single(without.JsonLines).GetProperty("match_count").GetInt64());
+    }
+
+    [Fact]
+    public async Task Issue20_Grep_context_lines_come_with_each_match()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("app.log", "boot\nstart\nERROR one\nretry\nok\nstop\nERROR two\n");
+
+        var run = await FanoutCli.RunAsync(temp.Path, ["read", "app.log", "--grep", "ERROR", "-C", "2", "-q"]);
+        var after = await FanoutCli.RunAsync(temp.Path, ["read", "app.log", "--grep", "error", "-i", "-A", "1", "-q"]);
+        var bad = await FanoutCli.RunAsync(temp.Path, ["read", "app.log", "-C", "2"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var matches = Assert.Single(run.JsonLines).GetProperty("matches");
+        Assert.Equal("""[{"line":3,"text":"ERROR one","before":["boot","start"],"after":["retry","ok"]},{"line":7,"text":"ERROR two","before":["ok","stop"],"after":[]}]""", matches.GetRawText());
+        Assert.Equal("""[{"line":3,"text":"ERROR one","after":["retry"]},{"line":7,"text":"ERROR two","after":[]}]""", Assert.Single(after.JsonLines).GetProperty("matches").GetRawText());
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--context: give the pattern with --grep", bad.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Issue20_Zstd_inputs_load_like_gzip_ones_and_a_cut_one_is_an_input_error()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("rows.jsonl", string.Concat(Enumerable.Range(1, 3000).Select(i => $"{{\"id\":{i}}}\n")));
+        ProcessRunner.Run("zstd", "-q", temp.File("rows.jsonl"));
+        var zst = File.ReadAllBytes(temp.File("rows.jsonl.zst"));
+        File.WriteAllBytes(temp.File("cut.zst"), zst[..^6]);
+
+        var load = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl.zst", "--db", "t.db", "--table", "t", "-q"]);
+        var cut = await FanoutCli.RunAsync(temp.Path, ["insert", "cut.zst", "--db", "c.db", "--table", "t", "-q"]);
+
+        Assert.True(load.ExitCode == 0, load.ToString());
+        Assert.Equal("3000|3000\n", ProcessRunner.Run("sqlite3", temp.File("t.db"), "select count(*), max(id) from t"));
+        Assert.Equal(2, cut.ExitCode);
+        Assert.Contains("cut.zst: the zstd file is cut short or damaged", cut.Stderr, StringComparison.Ordinal);
+    }
+}
