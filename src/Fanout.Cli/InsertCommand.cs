@@ -32,6 +32,14 @@ internal static class InsertCommand
         var ignore = new Option<bool>("--ignore") { Description = "Skip rows whose key exists (reruns leave each row once)" };
         var delimiter = new Option<string?>("--delimiter") { Description = "Read CSV whose fields are separated by this character instead of a comma: 'tab' (or \\t) for TSV, ';', '|'. A .tsv file is read as TSV without it", HelpName = "CHAR" };
         var flatten = new Option<bool>("--flatten") { Description = "Nested JSON objects become columns named outer_inner ({\"a\":{\"b\":1}} -> a_b), as sqlite-utils does; arrays stay JSON text" };
+        var recordsAt = new Option<string?>("--records-at") { Description = "The records are the array at this field of a JSON document ({\"data\": [...]} -> data; nested: result.items). A file that is one JSON array is read without it. Locations are then file:N, N the record's place in the array", HelpName = "PATH" };
+        var types = new Option<string[]>("--type")
+        {
+            Description = "A column's type instead of the inferred one, repeatable or comma-separated: zip=text keeps 00501, id=integer, price=real, ok=boolean, payload=json (JSON text in a CSV cell stays JSON). For a new table or a column --alter adds",
+            HelpName = "COLUMN=TYPE",
+        };
+        var plan = new Option<bool>("--plan") { Description = "Write nothing: read the records (or --sample N of them) and print the table's columns, what the load would create or add (the SQL), and which records it would reject and why. Exit 0 when none would be, 1 when some would" };
+        var sample = new Option<long?>("--sample") { Description = "With --plan, read only the first N records", HelpName = "N" };
         var alter = new Option<bool>("--alter") { Description = "Add columns for fields that first appear in later records (otherwise those records are rejected)" };
         var batch = new Option<int?>("--batch")
         {
@@ -50,7 +58,7 @@ internal static class InsertCommand
         });
 
         var command = new Command("insert", """
-            Load JSONL or CSV records into a SQLite or PostgreSQL table, fast and safely.
+            Load JSONL, JSON array or CSV/TSV records into a SQLite or PostgreSQL table, fast and safely.
 
             Batched transactions, prepared statements or COPY,
             and parsing on every core while the writers write. A bad record (invalid JSON, wrong type, constraint
@@ -65,7 +73,7 @@ internal static class InsertCommand
             Exit codes: 0 every record stored, 1 some rejected, 2 bad usage, 130 interrupted.
             """);
         command.Arguments.Add(inputs);
-        foreach (var option in new Option[] { db, table, csv, delimiter, pk, upsert, ignore, alter, flatten, batch, rejects })
+        foreach (var option in new Option[] { db, table, csv, delimiter, recordsAt, pk, types, upsert, ignore, alter, flatten, batch, rejects, plan, sample })
         {
             command.Options.Add(option);
         }
@@ -103,6 +111,8 @@ internal static class InsertCommand
                     Mode = parse.GetValue(upsert) ? InsertMode.Upsert : parse.GetValue(ignore) ? InsertMode.Ignore : InsertMode.Insert,
                     Alter = parse.GetValue(alter),
                     Flatten = parse.GetValue(flatten),
+                    Types = Types(parse.GetValue(types) ?? []),
+                    RecordsAt = parse.GetValue(recordsAt) is { } at ? RecordsAt(at) : null,
                     Delimiter = parse.GetValue(delimiter) is { } d ? Delimiter(d) : null,
                     Format = parse.GetValue(csv) ? InsertFormat.Csv : null,
                     BatchSize = parse.GetValue(batch),
@@ -115,6 +125,20 @@ internal static class InsertCommand
             }
 
             var sources = parse.GetValue(inputs) ?? [];
+            if (inserter.Options.RecordsAt is not null && inserter.FormatOf(sources) == InsertFormat.Csv)
+            {
+                throw new UsageException("--records-at: the input is read as CSV (--csv, --delimiter or .csv/.tsv names); it finds records in JSON");
+            }
+
+            if (parse.GetValue(sample) is { } n && (n < 1 || !parse.GetValue(plan)))
+            {
+                throw new UsageException(n < 1 ? "--sample: must be at least 1" : "--sample: it sizes a --plan; add --plan");
+            }
+
+            if (parse.GetValue(plan))
+            {
+                return await PlanAsync(inserter, sources, parse.GetValue(sample));
+            }
             var rejectsPath = ValueParsers.OutputFile(parse.GetValue(rejects), "--rejects");
             var reasons = new RejectReasons();
             var rejectsFile = rejectsPath is null ? null : AtomicFile.Create(rejectsPath);
@@ -164,6 +188,74 @@ internal static class InsertCommand
     }
 
     private const int MaxReasons = 5;
+
+    /// <summary>--plan: what the load would do, printed; nothing written. Exit 0 when no record would be rejected, else 1.</summary>
+    private static async Task<int> PlanAsync(Inserter inserter, IReadOnlyList<string> sources, long? sample)
+    {
+        InsertPlan plan;
+        try
+        {
+            plan = await inserter.PlanAsync(sources, System.Console.OpenStandardInput, sample, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or IOException)
+        {
+            throw new UsageException(ex.Message);
+        }
+        catch (DbException ex)
+        {
+            throw new UsageException($"--db {inserter.Database}: {WorkError.Flatten(ex.Message)}");
+        }
+
+        var c = CultureInfo.InvariantCulture;
+        var output = System.Console.Out;
+        var table = Terminal.Escape(plan.Table);
+        output.WriteLine(string.Create(c, $"Plan for {table} in {Terminal.Escape(inserter.Database)}: {(plan.TableExists ? "the table exists" : "the table would be created")}; nothing was written"));
+        output.WriteLine(string.Create(c, $"  {plan.Records:N0} records read{(plan.Sampled ? " (the first ones: --sample)" : string.Empty)}: {plan.WouldLoad:N0} would be loaded, {plan.Rejected:N0} rejected"));
+        output.WriteLine();
+        output.WriteLine("Columns");
+        var width = Math.Max(6, plan.Columns.Select(col => Terminal.Escape(col.Name).Length).DefaultIfEmpty(0).Max());
+        foreach (var column in plan.Columns)
+        {
+            var change = column.Change switch
+            {
+                PlannedColumn.Create => "new",
+                PlannedColumn.Add => "added (--alter)",
+                _ => column.Values == 0 ? "in the table; no record read has it" : "in the table",
+            };
+            var key = inserter.Options.PrimaryKey.Contains(column.Name) ? ", key" : string.Empty;
+            output.WriteLine(string.Create(c, $"  {Terminal.Escape(column.Name).PadRight(width)}  {column.Type.ToString().ToLowerInvariant(),-8} {change}{key}; {column.Values:N0} with a value"));
+        }
+
+        output.WriteLine();
+        output.WriteLine("Statements");
+        output.WriteLine(plan.Statements.Count == 0 ? "  none: the table takes the records as it is" : string.Join('\n', plan.Statements.Select(statement => "  " + Terminal.Escape(statement) + ";")));
+        if (plan.Rejected > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("Rejects by reason");
+            foreach (var (kind, count) in plan.RejectsByKind)
+            {
+                output.WriteLine(string.Create(c, $"  {count,7:N0}  {Terminal.Escape(kind)}"));
+            }
+
+            output.WriteLine();
+            output.WriteLine(string.Create(c, $"First rejects ({plan.FirstRejects.Count} of {plan.Rejected:N0})"));
+            foreach (var row in plan.FirstRejects)
+            {
+                var text = row.Text.Length > 120 ? row.Text[..120] + "…" : row.Text;
+                output.WriteLine($"  {Terminal.Escape(row.Location)}: {Terminal.Escape(row.Reason)}");
+                output.WriteLine($"      {Terminal.Escape(text)}");
+            }
+
+            if (plan.RejectsByKind.Any(k => k.Key.StartsWith("new field", StringComparison.Ordinal)) && !inserter.Options.Alter)
+            {
+                output.WriteLine();
+                output.WriteLine("  --alter adds a column for each new field instead of rejecting its records");
+            }
+        }
+
+        return plan.Rejected == 0 ? ExitCodes.Success : ExitCodes.SomeFailed;
+    }
 
     private static void WriteReject(RecordWriter? writer, RejectedRow row) =>
         writer?.WriteAsync(row, static (r, f) =>
@@ -215,6 +307,41 @@ internal static class InsertCommand
 
     private static IReadOnlyList<KeyValuePair<string, long>> Rows(InsertTotals totals) =>
         [new("inserted", totals.Inserted), new("updated", totals.Updated), new("ignored", totals.Ignored), new("rejected", totals.Rejected)];
+
+    /// <summary>--records-at: field names joined by dots, none empty.</summary>
+    private static string RecordsAt(string path) =>
+        path.Split('.').All(p => p.Length > 0) ? path : throw new UsageException($"--records-at: '{path}' is not a path of field names such as data or result.items");
+
+    /// <summary>--type: COLUMN=TYPE pairs, repeatable or comma-separated; every problem at once.</summary>
+    private static Dictionary<string, ColumnType> Types(IEnumerable<string> values)
+    {
+        var types = new Dictionary<string, ColumnType>(StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (var pair in values.SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            var name = equals > 0 ? pair[..equals].Trim() : string.Empty;
+            ColumnType? type = equals < 0 ? null : pair[(equals + 1)..].Trim().ToLowerInvariant() switch
+            {
+                "integer" or "int" or "bigint" => ColumnType.Integer,
+                "real" or "float" or "double" or "number" => ColumnType.Real,
+                "boolean" or "bool" => ColumnType.Boolean,
+                "text" or "string" => ColumnType.Text,
+                "json" or "jsonb" => ColumnType.Json,
+                _ => null,
+            };
+            if (name.Length == 0 || type is null)
+            {
+                problems.Add($"--type: '{pair}' is not COLUMN=TYPE with TYPE integer, real, boolean, text or json");
+            }
+            else if (!types.TryAdd(name, type.Value) && types[name] != type)
+            {
+                problems.Add($"--type: {name} is given two types");
+            }
+        }
+
+        return problems.Count == 0 ? types : throw new UsageException(problems);
+    }
 
     /// <summary>--delimiter: one ASCII character other than a quote or a line break; 'tab' or \t for a tab.</summary>
     private static char Delimiter(string text) =>

@@ -59,6 +59,37 @@ internal sealed partial class DatabaseTarget
         ? await PostgresSink.OpenAsync(_connection, cancellationToken).ConfigureAwait(false)
         : await SqliteSink.OpenAsync(_connection, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>The table's columns, read without writing anything (a SQLite file that is not there stays so); null when there is no such table.</summary>
+    /// <param name="table">The table.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The columns.</returns>
+    public async Task<TableSchema?> ReadSchemaOnlyAsync(string table, CancellationToken cancellationToken)
+    {
+        if (!IsPostgres)
+        {
+            return await SqliteSink.ReadSchemaOnlyAsync(_connection, table, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var sink = await PostgresSink.OpenAsync(_connection, cancellationToken).ConfigureAwait(false);
+        return await sink.ReadSchemaAsync(table, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The statement that creates the table, in this database's words.</summary>
+    /// <param name="table">The table.</param>
+    /// <param name="schema">Its columns.</param>
+    /// <param name="primaryKey">Its key.</param>
+    /// <returns>The SQL.</returns>
+    public string CreateTableSql(string table, TableSchema schema, IReadOnlyList<string> primaryKey) =>
+        IsPostgres ? PostgresSink.CreateTableSql(table, schema, primaryKey) : SqliteSink.CreateTableSql(table, schema, primaryKey);
+
+    /// <summary>The statement that adds a column, in this database's words.</summary>
+    /// <param name="table">The table.</param>
+    /// <param name="name">The column.</param>
+    /// <param name="type">Its type.</param>
+    /// <returns>The SQL.</returns>
+    public string AddColumnSql(string table, string name, ColumnType type) =>
+        IsPostgres ? PostgresSink.AddColumnSql(table, name, type) : SqliteSink.AddColumnSql(table, name, type);
+
     /// <summary>The URL without a password.</summary>
     private static string Redacted(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Contains(':', StringComparison.Ordinal)

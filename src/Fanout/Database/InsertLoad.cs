@@ -49,7 +49,7 @@ internal sealed class InsertLoad
         _reject = reject;
         _time = pool.TimeProvider;
         _queue = Channel.CreateBounded<RowChunk>(Math.Max(1, writers));
-        ChunkRows = CeilingDivide(batchSize, CeilingDivide(batchSize, MostChunkRows));
+        ChunkRows = ChunkRowsFor(batchSize);
         if (pool.RatePerSecond is { } rate)
         {
             // Paced chunk by chunk: a tenth of a second's rows at a time, so the rate holds over short stretches too.
@@ -63,6 +63,11 @@ internal sealed class InsertLoad
     /// read its last, and a large transaction is never one large buffer. Under a rate, a tenth of a second's rows.
     /// </summary>
     public int ChunkRows { get; }
+
+    /// <summary>Rows per chunk for a batch size (without a rate): see <see cref="ChunkRows"/>.</summary>
+    /// <param name="batchSize">Rows per transaction.</param>
+    /// <returns>Rows per chunk.</returns>
+    public static int ChunkRowsFor(int batchSize) => CeilingDivide(batchSize, CeilingDivide(batchSize, MostChunkRows));
 
     /// <summary>Whether the load stopped early because of <see cref="WorkPoolOptions.MaxFailures"/> rejected records.</summary>
     public bool StoppedForRejects { get; private set; }
@@ -136,7 +141,7 @@ internal sealed class InsertLoad
                 await WriteAsync(full, index++).ConfigureAwait(false);
             }
 
-            await foreach (var block in ParseAsync(sources, format, _options.Flatten, Delimiter, openStandardInput, stopToken).ConfigureAwait(false))
+            await foreach (var block in ParseAsync(sources, format, _options, Delimiter, openStandardInput, stopToken).ConfigureAwait(false))
             {
                 for (var i = 0; i < block.Count && !stopped; i++)
                 {
@@ -443,15 +448,23 @@ internal sealed class InsertLoad
     /// Blocks of records in input order: the input is read as chunks of whole records and parsed on every core
     /// through the engine while the writers write. For CSV, each source's header row is read first, in order.
     /// </summary>
-    private static async IAsyncEnumerable<RecordBlock> ParseAsync(
+    internal static async IAsyncEnumerable<RecordBlock> ParseAsync(
         IReadOnlyList<string> sources,
         InsertFormat format,
-        bool flatten,
+        InsertOptions options,
         Func<string, byte> delimiter,
         Func<Stream> openStandardInput,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var chunks = InputReader.ReadChunksAsync(sources, openStandardInput, ParseChunkBytes, quotedLineBreaks: format == InsertFormat.Csv, cancellationToken);
+        // JSON: lines, or the records of a JSON array (at --records-at), made into lines.
+        var chunks = InputReader.ReadChunksAsync(
+            sources,
+            openStandardInput,
+            ParseChunkBytes,
+            quotedLineBreaks: format == InsertFormat.Csv,
+            reshape: format == InsertFormat.Csv ? null : (name, stream) => JsonRecordsInput.Wrap(name, stream, options.RecordsAt),
+            cancellationToken: cancellationToken);
+        var flatten = options.Flatten;
         var parsers = Environment.ProcessorCount;
         var pool = new WorkPoolOptions { Concurrency = parsers, PreserveOrder = true, OrderWindow = parsers * 4 };
         var jobs = format == InsertFormat.Csv ? WithHeadersAsync(chunks, delimiter) : chunks.Select(chunk => new ParseJob(chunk, null, flatten));
@@ -470,8 +483,14 @@ internal sealed class InsertLoad
     }
 
     /// <summary>The byte between a source's fields: --delimiter, else a tab for a .tsv file, else a comma.</summary>
-    private byte Delimiter(string source) =>
-        _options.Delimiter is { } chosen ? (byte)chosen
+    private byte Delimiter(string source) => DelimiterOf(_options, source);
+
+    /// <summary>The byte between a source's fields under these options.</summary>
+    /// <param name="options">--delimiter.</param>
+    /// <param name="source">The source's name.</param>
+    /// <returns>The delimiter.</returns>
+    internal static byte DelimiterOf(InsertOptions options, string source) =>
+        options.Delimiter is { } chosen ? (byte)chosen
         : source.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) || source.EndsWith(".tsv.gz", StringComparison.OrdinalIgnoreCase) ? (byte)'\t'
         : (byte)',';
 

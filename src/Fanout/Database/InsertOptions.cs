@@ -51,6 +51,20 @@ public sealed record InsertOptions
     /// <summary>Nested JSON objects become columns named <c>outer_inner</c> (as sqlite-utils' --flatten); arrays stay JSON.</summary>
     public bool Flatten { get; init; }
 
+    /// <summary>
+    /// Column types chosen instead of inferred (<c>--type zip=text</c>), for a new table and for columns <see cref="Alter"/>
+    /// adds. Values are converted to them (numbers as written to text, <c>"42"</c> to an integer, JSON text to JSON); a value
+    /// that cannot be rejects its record. A type that disagrees with an existing column is an error before anything is written.
+    /// </summary>
+    /// <value>Default none.</value>
+    public IReadOnlyDictionary<string, ColumnType> Types { get; init; } = new Dictionary<string, ColumnType>();
+
+    /// <summary>
+    /// The dotted path of object fields whose array holds the records (<c>data</c> for <c>{"data": [...]}</c>); null: JSON
+    /// lines, or a top-level array. A record's location in an array is <c>file:N</c> with N its place in the array.
+    /// </summary>
+    public string? RecordsAt { get; init; }
+
     /// <summary>How the input is read.</summary>
     /// <value>Default <see langword="null"/>: CSV when every input file's name ends in <c>.csv</c>, else JSONL.</value>
     public InsertFormat? Format { get; init; }

@@ -126,6 +126,26 @@ public sealed class Inserter
         return _load.RunAsync(sources, format, openStandardInput, cancellationToken);
     }
 
+    /// <summary>
+    /// What loading <paramref name="sources"/> would do, without writing anything: the columns, the statements, the records
+    /// that would be rejected and why (see <see cref="InsertPlan"/>). A SQLite file that is not there is not made.
+    /// </summary>
+    /// <param name="sources">File paths; <c>-</c> is standard input; none means standard input.</param>
+    /// <param name="openStandardInput">Opens standard input when it is asked for.</param>
+    /// <param name="sample">Read only this many records; null for all.</param>
+    /// <param name="cancellationToken">Stops reading.</param>
+    /// <returns>The plan.</returns>
+    /// <exception cref="FormatException">The input is not UTF-8, or a JSON document is cut.</exception>
+    /// <exception cref="InvalidOperationException">The table cannot take the records (a key or --type that is no field, a --type against an existing column).</exception>
+    /// <exception cref="System.Data.Common.DbException">The database cannot be read.</exception>
+    public Task<InsertPlan> PlanAsync(IReadOnlyList<string> sources, Func<Stream> openStandardInput, long? sample, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        ArgumentNullException.ThrowIfNull(openStandardInput);
+        var format = FormatOf(sources);
+        return InsertPlan.BuildAsync(_target, Options, sources, format, InsertLoad.ChunkRowsFor(BatchSizeFor(format)), sample, source => InsertLoad.DelimiterOf(Options, source), openStandardInput, cancellationToken);
+    }
+
     /// <summary>Writes the output record of one chunk.</summary>
     /// <param name="result">The chunk's result.</param>
     /// <param name="fields">Where the fields go.</param>

@@ -105,6 +105,66 @@ internal sealed class TableSchema
         _ => null,
     };
 
+    /// <summary>
+    /// The schema of a new table for these records: inferred from them, with <see cref="InsertOptions.Types"/> in place of
+    /// the inferred types. Every key column and every typed name must be a field (a typed name may come later with --alter).
+    /// </summary>
+    /// <param name="rows">The first records (the load's first chunk).</param>
+    /// <param name="options">The key and the types.</param>
+    /// <returns>The schema.</returns>
+    /// <exception cref="InvalidOperationException">A key column or a typed name that is no field.</exception>
+    internal static TableSchema ForNewTable(IEnumerable<InsertRow> rows, InsertOptions options)
+    {
+        var schema = Infer(rows).Typed(options.Types);
+        var missingKey = options.PrimaryKey.Where(k => !schema.Contains(k)).ToList();
+        if (missingKey.Count > 0)
+        {
+            throw new InvalidOperationException($"primary key column {string.Join(", ", missingKey)} is not a field of the records");
+        }
+
+        if (!options.Alter && options.Types.Keys.FirstOrDefault(n => !schema.Contains(n)) is { } unknown)
+        {
+            throw new InvalidOperationException($"--type {unknown}: no record has a field '{unknown}' (fields: {string.Join(", ", schema.Columns.Take(12).Select(c => c.Key))})");
+        }
+
+        return schema;
+    }
+
+    /// <summary>Checks <see cref="InsertOptions.Types"/> against an existing table: a type can only shape new columns.</summary>
+    /// <param name="options">The types.</param>
+    /// <exception cref="InvalidOperationException">A typed name whose column has another type.</exception>
+    internal void CheckTypes(InsertOptions options)
+    {
+        foreach (var (name, type) in options.Types)
+        {
+            if (_index.TryGetValue(name, out var i) && _columns[i].Value != type)
+            {
+                throw new InvalidOperationException($"--type {name}={TypeName(type)}: the table's column {name} is {TypeName(_columns[i].Value)}; a type only shapes a new table or a column --alter adds");
+            }
+        }
+    }
+
+    /// <summary>These columns with <paramref name="types"/> in place of theirs (this schema, changed).</summary>
+    /// <param name="types">Names and types; names that are no column are passed over.</param>
+    /// <returns>This schema.</returns>
+    internal TableSchema Typed(IReadOnlyDictionary<string, ColumnType> types)
+    {
+        foreach (var (name, type) in types)
+        {
+            if (_index.TryGetValue(name, out var i))
+            {
+                _columns[i] = new(name, type);
+            }
+        }
+
+        return this;
+    }
+
+    /// <summary>A type's name as <c>--type</c> takes it: integer, real, boolean, text, json.</summary>
+    /// <param name="type">The type.</param>
+    /// <returns>Its name.</returns>
+    public static string TypeName(ColumnType type) => type.ToString().ToLowerInvariant();
+
     /// <summary>Adds a column (for <c>--alter</c>).</summary>
     /// <param name="name">The column.</param>
     /// <param name="type">Its type.</param>
@@ -198,6 +258,10 @@ internal sealed class TableSchema
         {
             (ColumnType.Integer, CellKind.Integer) or (ColumnType.Real, CellKind.Real) or (ColumnType.Boolean, CellKind.Boolean)
                 or (ColumnType.Text, CellKind.Text) or (ColumnType.Json, CellKind.Json) => value,
+            // Numbers kept as they were written (1.50, 1e3) when they go into text.
+            (ColumnType.Text, CellKind.Integer or CellKind.Real) when value.Utf8.Length > 0 => value.As(CellKind.Text),
+            (ColumnType.Json, CellKind.Text) when IsJsonContainer(value.Utf8) => value.As(CellKind.Json),
+            (ColumnType.Integer, CellKind.Boolean) => Cell.FromInteger(value.Boolean ? 1 : 0),
             (ColumnType.Integer, CellKind.Real) when value.Real == Math.Floor(value.Real) && Math.Abs(value.Real) < 9e15 => Cell.FromInteger((long)value.Real),
             (ColumnType.Integer, CellKind.Text) when long.TryParse(value.Utf8, NumberStyles.Integer, c, out var l) => Cell.FromInteger(l),
             // Only integers a double holds exactly (|n| <= 2^53); a larger one would be stored rounded.
@@ -212,6 +276,26 @@ internal sealed class TableSchema
             _ => Cell.Null,
         };
         return !converted.IsNull;
+    }
+
+    /// <summary>Whether text is a whole JSON object or array (a CSV cell holding JSON, for a JSON column).</summary>
+    private static bool IsJsonContainer(ReadOnlySpan<byte> utf8)
+    {
+        var trimmed = utf8.Trim(" \t\r\n"u8);
+        if (trimmed.IsEmpty || trimmed[0] is not ((byte)'{' or (byte)'['))
+        {
+            return false;
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(trimmed);
+            return reader.Read() && reader.TrySkip() && !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Text as a JSON string value (quoted, escaped), for a JSON column.</summary>

@@ -49,6 +49,7 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
         {
             _schema = await sink.ReadSchemaAsync(options.Table, cancellationToken).ConfigureAwait(false);
             _tableRead = true;
+            _schema?.CheckTypes(options);
         }
     }
 
@@ -75,7 +76,7 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
         ArgumentNullException.ThrowIfNull(reject);
         var schema = _schema ??= await PrepareTableAsync(chunk, cancellationToken).ConfigureAwait(false);
         var finished = 0;
-        if (options.Alter && TableSchema.Infer(chunk, name => !schema.Contains(name)) is { Columns.Count: > 0 } added)
+        if (options.Alter && TableSchema.Infer(chunk, name => !schema.Contains(name)).Typed(options.Types) is { Columns.Count: > 0 } added)
         {
             // The open transaction's rows are in the old columns, and PostgreSQL cannot alter a table mid-COPY.
             finished = await CommitAsync(reject, cancellationToken).ConfigureAwait(false);
@@ -305,7 +306,7 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
 
     /// <summary>Converts a chunk's rows into <paramref name="cells"/>, every row's values in one pooled array (no object per row or value).</summary>
     /// <returns>How many rows converted (in <paramref name="good"/>); the others went to <paramref name="rejected"/>.</returns>
-    private static int Convert(TableSchema schema, IReadOnlyList<InsertRow> chunk, Cell[] cells, InsertRow[] good, Action<RejectedRow> rejected) =>
+    internal static int Convert(TableSchema schema, IReadOnlyList<InsertRow> chunk, Cell[] cells, InsertRow[] good, Action<RejectedRow> rejected) =>
         Convert(schema, chunk, cells, good, rejected, null, out _);
 
     /// <summary>
@@ -403,13 +404,7 @@ internal sealed class TableWriter(IInsertSink sink, InsertOptions options, int b
             return existing;
         }
 
-        var inferred = TableSchema.Infer(firstChunk);
-        var missingKey = options.PrimaryKey.Where(k => !inferred.Contains(k)).ToList();
-        if (missingKey.Count > 0)
-        {
-            throw new InvalidOperationException($"primary key column {string.Join(", ", missingKey)} is not a field of the records");
-        }
-
+        var inferred = TableSchema.ForNewTable(firstChunk, options);
         await sink.CreateTableAsync(options.Table, inferred, options.PrimaryKey, cancellationToken).ConfigureAwait(false);
         return inferred;
     }

@@ -57,6 +57,7 @@ public static class InputReader
     /// Whether a line break inside double quotes belongs to the record (CSV): chunks then end only where a record
     /// ends, so each can be parsed on its own. A quote that is never closed runs to the end of its source.
     /// </param>
+    /// <param name="reshape">Turns each opened source (by its name) into the lines to read, e.g. a JSON array into JSON lines (<see cref="JsonRecordsInput"/>); null for none.</param>
     /// <param name="cancellationToken">Stops reading.</param>
     /// <returns>The chunks, in order.</returns>
     /// <exception cref="FormatException">A source is not UTF-8.</exception>
@@ -65,6 +66,7 @@ public static class InputReader
         Func<Stream> openStandardInput,
         int chunkBytes = 1 << 16,
         bool quotedLineBreaks = false,
+        Func<string, Stream, Stream>? reshape = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sources);
@@ -73,8 +75,9 @@ public static class InputReader
         IReadOnlyList<string> names = sources.Count == 0 ? [StandardInputName] : sources;
         foreach (var name in names)
         {
-            using var stream = Open(name, openStandardInput);
-            var regularFile = stream.CanSeek;
+            var opened = Open(name, openStandardInput);
+            var regularFile = opened.CanSeek;
+            using var stream = reshape is null ? opened : reshape(name, opened);
             var buffer = ArrayPool<byte>.Shared.Rent(chunkBytes);
             var filled = 0;
             long line = 1;

@@ -254,13 +254,14 @@ internal static class CsvParser
             var leadingZero = text.Length > 1 && text[0] == '0' && char.IsAsciiDigit(text[1]);
             if (!leadingZero && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
             {
-                return Cell.FromInteger(l);
+                // The text stays readable: a text column keeps it as written, COPY writes it without formatting.
+                return Cell.FromInteger(l, bytes, start, length);
             }
 
             // An integer beyond 64 bits is not a number here (a double would round it): it stays text, exactly.
             if (!leadingZero && text.IndexOfAny(".eE") >= 0 && double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d))
             {
-                return Cell.FromReal(d);
+                return Cell.FromReal(d, bytes, start, length);
             }
 
             return bool.TryParse(text, out var b) ? Cell.FromBoolean(b) : Cell.FromText(bytes, start, length);

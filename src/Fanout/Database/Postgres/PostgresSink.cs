@@ -104,7 +104,7 @@ internal sealed class PostgresSink : IInsertSink
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(primaryKey);
-        await ExecuteAsync(SqlNames.CreateTable(table, schema, primaryKey, Declared), cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(CreateTableSql(table, schema, primaryKey), cancellationToken).ConfigureAwait(false);
 
         // CREATE TABLE IF NOT EXISTS: another load may have made it first, with other types.
         await ReadSchemaAsync(table, cancellationToken).ConfigureAwait(false);
@@ -112,7 +112,21 @@ internal sealed class PostgresSink : IInsertSink
 
     /// <inheritdoc/>
     public Task AddColumnAsync(string table, string name, ColumnType type, CancellationToken cancellationToken) =>
-        ExecuteAsync($"ALTER TABLE {SqlNames.Table(table)} ADD COLUMN IF NOT EXISTS {SqlNames.Quote(name)} {Declared(type)}", cancellationToken);
+        ExecuteAsync(AddColumnSql(table, name, type), cancellationToken);
+
+    /// <summary>The statement that creates the table.</summary>
+    /// <param name="table">The table.</param>
+    /// <param name="schema">Its columns.</param>
+    /// <param name="primaryKey">Its key (may be empty).</param>
+    /// <returns>The SQL.</returns>
+    internal static string CreateTableSql(string table, TableSchema schema, IReadOnlyList<string> primaryKey) => SqlNames.CreateTable(table, schema, primaryKey, Declared);
+
+    /// <summary>The statement that adds a column.</summary>
+    /// <param name="table">The table.</param>
+    /// <param name="name">The column.</param>
+    /// <param name="type">Its type.</param>
+    /// <returns>The SQL.</returns>
+    internal static string AddColumnSql(string table, string name, ColumnType type) => $"ALTER TABLE {SqlNames.Table(table)} ADD COLUMN IF NOT EXISTS {SqlNames.Quote(name)} {Declared(type)}";
 
     /// <inheritdoc/>
     public async Task<IInsertTransaction> BeginAsync(string table, TableSchema schema, InsertMode mode, IReadOnlyList<string> primaryKey, bool rejectKeyConflicts, CancellationToken cancellationToken)

@@ -55,12 +55,44 @@ internal sealed class SqliteSink : IInsertSink
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(primaryKey);
-        await ExecuteAsync(SqlNames.CreateTable(table, schema, primaryKey, Declared), cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(CreateTableSql(table, schema, primaryKey), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public Task AddColumnAsync(string table, string name, ColumnType type, CancellationToken cancellationToken) =>
-        ExecuteAsync($"ALTER TABLE {SqlNames.Table(table)} ADD COLUMN {SqlNames.Quote(name)} {Declared(type)}", cancellationToken);
+        ExecuteAsync(AddColumnSql(table, name, type), cancellationToken);
+
+    /// <summary>The statement that creates the table.</summary>
+    /// <param name="table">The table.</param>
+    /// <param name="schema">Its columns.</param>
+    /// <param name="primaryKey">Its key (may be empty).</param>
+    /// <returns>The SQL.</returns>
+    internal static string CreateTableSql(string table, TableSchema schema, IReadOnlyList<string> primaryKey) => SqlNames.CreateTable(table, schema, primaryKey, Declared);
+
+    /// <summary>The statement that adds a column.</summary>
+    /// <param name="table">The table.</param>
+    /// <param name="name">The column.</param>
+    /// <param name="type">Its type.</param>
+    /// <returns>The SQL.</returns>
+    internal static string AddColumnSql(string table, string name, ColumnType type) => $"ALTER TABLE {SqlNames.Table(table)} ADD COLUMN {SqlNames.Quote(name)} {Declared(type)}";
+
+    /// <summary>The table's columns without writing anything (no journal mode set, no file made): <see langword="null"/> when the file or the table is not there.</summary>
+    /// <param name="path">The database file.</param>
+    /// <param name="table">The table.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The columns.</returns>
+    internal static async Task<TableSchema?> ReadSchemaOnlyAsync(string path, string table, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString());
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var sink = new SqliteSink(connection);
+        return await sink.ReadSchemaAsync(table, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc/>
     public Task<IInsertTransaction> BeginAsync(string table, TableSchema schema, InsertMode mode, IReadOnlyList<string> primaryKey, bool rejectKeyConflicts, CancellationToken cancellationToken)
