@@ -428,3 +428,168 @@ public sealed class Issue20WalkTests
         Assert.Contains("cut.zst: the zstd file is cut short or damaged", cut.Stderr, StringComparison.Ordinal);
     }
 }
+
+/// <summary>Issue 20: insert's --type, JSON array inputs and --plan, on SQLite and PostgreSQL.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class Issue20InsertTests(PostgresServer server)
+{
+    private const string Places = "id,zip,price,payload,ok\n1,02134,1.50,\"{\"\"a\"\":1}\",true\n2,90210,2,\"[1,2]\",false\n3,x,3.25,plain,true\n";
+
+    private static string NewTable() => "t_" + Guid.NewGuid().ToString("N")[..10];
+
+    [Fact]
+    public async Task Issue20_Type_overrides_inference_and_keeps_values_as_written_in_sqlite_and_postgres()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("places.csv", Places);
+        string[] types = ["--type", "zip=text,price=text", "--type", "payload=json", "--type", "ok=integer"];
+        var table = NewTable();
+
+        var sqlite = await FanoutCli.RunAsync(temp.Path, ["insert", "places.csv", "--db", "t.db", "--table", "places", .. types, "-q"]);
+        var postgres = await FanoutCli.RunAsync(temp.Path, ["insert", "places.csv", "--db", server.Url(), "--table", table, .. types, "-q"]);
+
+        Assert.True(sqlite.ExitCode == 0, sqlite.ToString());
+        Assert.Equal("1|02134|1.50|object|1\n2|90210|2|array|0\n3|x|3.25|text|1\n", ProcessRunner.Run("sqlite3", temp.File("t.db"), "select id, zip, price, json_type(payload), ok from places order by id"));
+        Assert.Contains("\"zip\" TEXT, \"price\" TEXT, \"payload\" JSON, \"ok\" INTEGER", ProcessRunner.Run("sqlite3", temp.File("t.db"), ".schema places"), StringComparison.Ordinal);
+        Assert.True(postgres.ExitCode == 0, postgres.ToString());
+        Assert.Equal("bigint,text,text,jsonb,bigint", await server.ScalarAsync($"SELECT string_agg(data_type, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = '{table}'"));
+        Assert.Equal("02134 1.50 object 1|90210 2 array 0|x 3.25 string 1", await server.ScalarAsync($"SELECT string_agg(concat_ws(' ', zip, price, jsonb_typeof(payload), ok), '|' ORDER BY id) FROM {table}"));
+    }
+
+    [Fact]
+    public async Task Issue20_A_type_against_an_existing_column_or_a_bad_one_is_refused_before_anything_is_written()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("places.csv", Places);
+        var first = await FanoutCli.RunAsync(temp.Path, ["insert", "places.csv", "--db", "t.db", "--table", "places", "--type", "price=text", "-q"]);
+
+        var against = await FanoutCli.RunAsync(temp.Path, ["insert", "places.csv", "--db", "t.db", "--table", "places", "--type", "price=real", "-q"]);
+        var badSyntax = await FanoutCli.RunAsync(temp.Path, ["insert", "places.csv", "--db", "t.db", "--table", "x", "--type", "price", "--type", "zip=decimal"]);
+        var noField = await FanoutCli.RunAsync(temp.Path, ["insert", "places.csv", "--db", "n.db", "--table", "x", "--type", "nope=int"]);
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Equal(2, against.ExitCode);
+        Assert.Contains("--type price=real: the table's column price is text", against.Stderr, StringComparison.Ordinal);
+        Assert.Equal("3\n", ProcessRunner.Run("sqlite3", temp.File("t.db"), "select count(*) from places"));
+        Assert.Equal(2, badSyntax.ExitCode);
+        Assert.Contains("'price' is not COLUMN=TYPE", badSyntax.Stderr, StringComparison.Ordinal);
+        Assert.Contains("'zip=decimal' is not COLUMN=TYPE", badSyntax.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, noField.ExitCode);
+        Assert.Contains("--type nope: no record has a field 'nope'", noField.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Issue20_Json_arrays_load_pretty_minified_nested_with_a_bom_and_from_stdin()
+    {
+        using var temp = new TempDirectory();
+        var records = Enumerable.Range(1, 30_000).Select(i => new Dictionary<string, object> { ["id"] = i == 77 ? "bad" : i, ["name"] = $"n \"{i}\"\n", ["geo"] = new Dictionary<string, double> { ["lat"] = i / 2.0 } }).ToList();
+        var pretty = System.Text.Json.JsonSerializer.Serialize(records, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        var minified = System.Text.Json.JsonSerializer.Serialize(records);
+        temp.Write("pretty.json", pretty);
+        temp.Write("min.json", "\uFEFF" + minified);
+        temp.Write("wrapped.json", $"{{\"meta\":{{\"data\":[1]}},\"result\":{{\"items\":{minified},\"next\":null}}}}");
+        var table = NewTable();
+
+        var runs = new List<FanoutCli.Run>
+        {
+            await FanoutCli.RunAsync(temp.Path, ["insert", "pretty.json", "--db", "t.db", "--table", "pretty", "--rejects", "pretty.rejects", "-q"]),
+            await FanoutCli.RunAsync(temp.Path, ["insert", "min.json", "--db", "t.db", "--table", "min", "-q"]),
+            await FanoutCli.RunAsync(temp.Path, ["insert", "wrapped.json", "--db", "t.db", "--table", "wrapped", "--records-at", "result.items", "--flatten", "-q"]),
+            await FanoutCli.RunAsync(temp.Path, ["insert", "--db", "t.db", "--table", "piped", "-q"], stdin: pretty),
+            await FanoutCli.RunAsync(temp.Path, ["insert", "min.json", "--db", server.Url(), "--table", table, "-q"]),
+        };
+
+        Assert.All(runs, run => Assert.True(run.ExitCode == 1, run.ToString()));
+        foreach (var name in new[] { "pretty", "min", "wrapped", "piped" })
+        {
+            Assert.Equal("29999|30000\n", ProcessRunner.Run("sqlite3", temp.File("t.db"), $"select count(*), max(id) from {name}"));
+        }
+
+        Assert.Equal("n \"5\"\n|2.5\n", ProcessRunner.Run("sqlite3", temp.File("t.db"), "select name, geo_lat from wrapped where id = 5"));
+        var reject = TestServer.ParseJson(File.ReadAllLines(temp.File("pretty.rejects")).Single());
+        Assert.Equal("pretty.json:77", reject.GetProperty("location").GetString());
+        Assert.Equal("{\"id\":\"bad\",\"name\":\"n \\u002277\\u0022\\n\",\"geo\":{\"lat\":38.5}}", reject.GetProperty("record").GetString());
+        Assert.Equal(29999L, await server.ScalarAsync($"SELECT count(*) FROM {table}"));
+    }
+
+    [Fact]
+    public async Task Issue20_A_cut_array_and_a_missing_records_path_are_input_errors()
+    {
+        using var temp = new TempDirectory();
+        var array = System.Text.Json.JsonSerializer.Serialize(Enumerable.Range(1, 5000).Select(i => new { id = i }));
+        temp.Write("cut.json", array[..(array.Length / 2)]);
+        temp.Write("wrapped.json", "{\"data\": {\"rows\": 5}}");
+        temp.Write("rows.csv", "a\n1\n");
+
+        var cut = await FanoutCli.RunAsync(temp.Path, ["insert", "cut.json", "--db", "t.db", "--table", "t", "-q"]);
+        var missing = await FanoutCli.RunAsync(temp.Path, ["insert", "wrapped.json", "--db", "t.db", "--table", "w", "--records-at", "data.items"]);
+        var notArray = await FanoutCli.RunAsync(temp.Path, ["insert", "wrapped.json", "--db", "t.db", "--table", "w", "--records-at", "data.rows"]);
+        var csv = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.csv", "--db", "t.db", "--table", "c", "--records-at", "data"]);
+
+        Assert.Equal(2, cut.ExitCode);
+        Assert.Contains("cut.json:1: the document ends inside its array after", cut.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("--records-at data.items: no field 'items' in 'data'", missing.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, notArray.ExitCode);
+        Assert.Contains("'data.rows' is a number, not an array", notArray.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, csv.ExitCode);
+        Assert.Contains("--records-at: the input is read as CSV", csv.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Issue20_Plan_shows_schema_statements_and_the_rejects_a_load_makes_and_writes_nothing()
+    {
+        using var temp = new TempDirectory();
+        var lines = Enumerable.Range(1, 25_000).Select(i => i switch
+        {
+            100 => "{\"id\":\"x\",\"name\":\"bad id\"}",
+            20_000 => "{\"id\":20000,\"name\":\"late\",\"extra\":true}",
+            21_000 => "not json",
+            _ => $"{{\"id\":{i},\"name\":\"n{i}\",\"score\":{i}.5}}",
+        });
+        temp.Write("rows.jsonl", string.Join('\n', lines) + "\n");
+
+        var plan = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", "new.db", "--table", "rows", "--pk", "id", "--plan"]);
+        var load = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", "load.db", "--table", "rows", "--pk", "id", "--rejects", "rejects.jsonl", "-q"]);
+
+        Assert.Equal(1, plan.ExitCode);
+        Assert.False(File.Exists(temp.File("new.db")));
+        Assert.Contains("the table would be created; nothing was written", plan.Stdout, StringComparison.Ordinal);
+        Assert.Contains("25,000 records read: 24,997 would be loaded, 3 rejected", plan.Stdout, StringComparison.Ordinal);
+        Assert.Contains("CREATE TABLE IF NOT EXISTS \"rows\" (\"id\" INTEGER, \"name\" TEXT, \"score\" REAL, PRIMARY KEY (\"id\"));", plan.Stdout, StringComparison.Ordinal);
+        Assert.Contains("rows.jsonl:100: field \"id\": text 'x' is not an integer", plan.Stdout, StringComparison.Ordinal);
+        Assert.Contains("rows.jsonl:20000: new field \"extra\"", plan.Stdout, StringComparison.Ordinal);
+        Assert.Contains("rows.jsonl:21000: invalid JSON", plan.Stdout, StringComparison.Ordinal);
+
+        // The plan's rejects are the load's, record for record.
+        Assert.Equal(1, load.ExitCode);
+        var rejected = File.ReadAllLines(temp.File("rejects.jsonl")).Select(l => TestServer.ParseJson(l).GetProperty("location").GetString()).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["rows.jsonl:100", "rows.jsonl:20000", "rows.jsonl:21000"], rejected);
+        Assert.Equal("24997\n", ProcessRunner.Run("sqlite3", temp.File("load.db"), "select count(*) from rows"));
+    }
+
+    [Fact]
+    public async Task Issue20_Plan_against_a_postgres_table_lists_the_alter_and_a_sample_reads_only_its_records()
+    {
+        using var temp = new TempDirectory();
+        var table = NewTable();
+        temp.Write("first.jsonl", "{\"id\":1,\"name\":\"a\"}\n");
+        temp.Write("more.jsonl", "{\"id\":2,\"name\":\"b\",\"tags\":[1,2]}\n{\"id\":3,\"name\":\"c\",\"tags\":[3]}\n{\"id\":\"four\"}\n");
+        var created = await FanoutCli.RunAsync(temp.Path, ["insert", "first.jsonl", "--db", server.Url(), "--table", table, "-q"]);
+
+        var plan = await FanoutCli.RunAsync(temp.Path, ["insert", "more.jsonl", "--db", server.Url(), "--table", table, "--alter", "--plan"]);
+        var sample = await FanoutCli.RunAsync(temp.Path, ["insert", "more.jsonl", "--db", server.Url(), "--table", table, "--alter", "--plan", "--sample", "2"]);
+        var sampleWithoutPlan = await FanoutCli.RunAsync(temp.Path, ["insert", "more.jsonl", "--db", server.Url(), "--table", table, "--sample", "2"]);
+
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Assert.Equal(1, plan.ExitCode);
+        Assert.Contains("the table exists; nothing was written", plan.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"ALTER TABLE \"{table}\" ADD COLUMN IF NOT EXISTS \"tags\" JSONB;", plan.Stdout, StringComparison.Ordinal);
+        Assert.Contains("more.jsonl:3: field \"id\": text 'four' is not an integer", plan.Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, sample.ExitCode);
+        Assert.Contains("2 records read (the first ones: --sample): 2 would be loaded, 0 rejected", sample.Stdout, StringComparison.Ordinal);
+        Assert.Equal(2, sampleWithoutPlan.ExitCode);
+        Assert.Equal("id,name", await server.ScalarAsync($"SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = '{table}'"));
+        Assert.Equal(1L, await server.ScalarAsync($"SELECT count(*) FROM {table}"));
+    }
+}
