@@ -13,7 +13,7 @@ internal static class InsertCommand
 {
     public static Command Create()
     {
-        var inputs = new Argument<string[]>("FILE") { Description = "JSONL (default) or CSV files of records; '-' or none for stdin", Arity = ArgumentArity.ZeroOrMore };
+        var inputs = new Argument<string[]>("FILE") { Description = "JSONL (default), JSON array, CSV or TSV files of records, gzip or zstd compressed or not; '-' or none for stdin", Arity = ArgumentArity.ZeroOrMore };
         var db = new Option<string>("--db")
         {
             Description = "The database: a SQLite file path (created if missing; or sqlite:PATH), or postgres://user@host:port/database (password from PGPASSWORD or .pgpass, never printed)",
@@ -69,6 +69,8 @@ internal static class InsertCommand
               fanout insert events.jsonl --db app.db --table events --pk id --upsert
               fanout insert people.csv --db app.db --table people --rejects rejects.jsonl
               fanout read 'logs/**/*.log' --content | fanout insert --db logs.db --table files --pk path --upsert
+              fanout insert page.json --records-at data --db app.db --table users --type zip=text
+              fanout insert events.jsonl --db app.db --table events --alter --plan --sample 1000
 
             Exit codes: 0 every record stored, 1 some rejected, 2 bad usage, 130 interrupted.
             """);
