@@ -592,4 +592,29 @@ public sealed class Issue20InsertTests(PostgresServer server)
         Assert.Equal("id,name", await server.ScalarAsync($"SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = '{table}'"));
         Assert.Equal(1L, await server.ScalarAsync($"SELECT count(*) FROM {table}"));
     }
+
+    [Fact]
+    public async Task Issue20_A_key_of_several_columns_makes_reruns_update_in_sqlite_and_postgres()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("first.jsonl", "{\"region\":\"eu\",\"id\":1,\"v\":\"a\"}\n{\"region\":\"us\",\"id\":1,\"v\":\"b\"}\n{\"region\":\"eu\",\"id\":2,\"v\":\"c\"}\n");
+        temp.Write("again.jsonl", "{\"region\":\"eu\",\"id\":1,\"v\":\"A\"}\n{\"region\":\"us\",\"id\":2,\"v\":\"new\"}\n");
+        var table = NewTable();
+        foreach (var db in new[] { "k.db", server.Url() })
+        {
+            var name = db == "k.db" ? "keyed" : table;
+            var first = await FanoutCli.RunAsync(temp.Path, ["insert", "first.jsonl", "--db", db, "--table", name, "--pk", "region, id", "-q"]);
+            var again = await FanoutCli.RunAsync(temp.Path, ["insert", "again.jsonl", "--db", db, "--table", name, "--pk", "region,id", "--upsert", "-q"]);
+            var clash = await FanoutCli.RunAsync(temp.Path, ["insert", "again.jsonl", "--db", db, "--table", name, "--pk", "region,id", "-q"]);
+
+            Assert.True(first.ExitCode == 0, first.ToString());
+            Assert.True(again.ExitCode == 0, again.ToString());
+            Assert.Equal(1, clash.ExitCode);
+        }
+
+        Assert.Equal("eu|1|A\neu|2|c\nus|1|b\nus|2|new\n", ProcessRunner.Run("sqlite3", temp.File("k.db"), "select * from keyed order by region, id"));
+        Assert.Contains("PRIMARY KEY (\"region\", \"id\")", ProcessRunner.Run("sqlite3", temp.File("k.db"), ".schema keyed"), StringComparison.Ordinal);
+        Assert.Equal("eu 1 A|eu 2 c|us 1 b|us 2 new", await server.ScalarAsync($"SELECT string_agg(concat_ws(' ', region, id, v), '|' ORDER BY region, id) FROM {table}"));
+        Assert.Equal(2L, await server.ScalarAsync($"SELECT count(*) FROM information_schema.key_column_usage WHERE table_name = '{table}'"));
+    }
 }
