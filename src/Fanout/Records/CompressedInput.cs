@@ -39,21 +39,9 @@ internal static class CompressedInput
     };
 
     /// <summary>A zstd file's text; a cut or damaged frame is a <see cref="FormatException"/> with the file's name.</summary>
-    private sealed class ZstdInput(string name, FileStream file) : Stream
+    private sealed class ZstdInput(string name, FileStream file) : ReadOnlyStream
     {
         private readonly ZstdSharp.DecompressionStream _zstd = new(file, checkEndOfStream: true, leaveOpen: false);
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -79,16 +67,6 @@ internal static class CompressedInput
             }
         }
 
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
         protected override void Dispose(bool disposing)
         {
             if (disposing)
@@ -106,25 +84,13 @@ internal static class CompressedInput
     /// (CRC-32 and size of the last member): all the output for one member; for several members (cat a.gz b.gz),
     /// the output since a member header near the end. No match is a cut file: an input error, never data lost unseen.
     /// </summary>
-    private sealed class GzipInput(string name, FileStream file) : Stream
+    private sealed class GzipInput(string name, FileStream file) : ReadOnlyStream
     {
         private const int MemberCandidates = 64;
         private readonly System.IO.Compression.GZipStream _gzip = new(file, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true);
         private readonly System.IO.Hashing.Crc32 _crc = new();
         private long _length;
         private bool _verified;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -155,16 +121,6 @@ internal static class CompressedInput
 
             return Counted(buffer.Span[..read]);
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -12,7 +12,7 @@ namespace Fanout.Records;
 /// record (in its location, <c>file:N</c>) is its place in the array, from 1. Input whose first character is not
 /// <c>[</c> is passed through as it is (JSON lines) when no path is asked for.
 /// </summary>
-internal sealed class JsonRecordsInput : Stream
+internal sealed class JsonRecordsInput : ReadOnlyStream
 {
     private const int StartBytes = 1 << 16;
     private readonly string _name;
@@ -56,18 +56,6 @@ internal sealed class JsonRecordsInput : Stream
     /// <returns>A stream of JSON lines.</returns>
     public static Stream Wrap(string name, Stream inner, string? recordsAt) =>
         new JsonRecordsInput(name, inner, recordsAt is null ? [] : recordsAt.Split('.'));
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -155,16 +143,6 @@ internal sealed class JsonRecordsInput : Stream
             }
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
