@@ -3,13 +3,14 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Fanout.Records;
 
 namespace Fanout.Files;
 
 /// <summary>
 /// <c>read --extract</c>: the named groups of each matching line as a JSON object, with <c>path</c> and <c>line</c>:
-/// a group's text is written as a number when it is one (integers within 64 bits, decimals), as true/false when it is
-/// one, else as text; a group that did not take part is null. Ready for <c>fanout insert</c>.
+/// a group's text is written as a number or a boolean when it is one (the rule of <see cref="Records.TextValue"/>, the
+/// same as for CSV cells), else as text; a group that did not take part is null. Ready for <c>fanout insert</c>.
 /// </summary>
 internal static class ExtractedRows
 {
@@ -42,21 +43,23 @@ internal static class ExtractedRows
                     {
                         json.WriteNull(name);
                     }
-                    else if (IsInteger(group.Value) && long.TryParse(group.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
-                    {
-                        json.WriteNumber(name, integer);
-                    }
-                    else if (IsDecimal(group.Value) && double.TryParse(group.Value, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number))
-                    {
-                        json.WriteNumber(name, number);
-                    }
-                    else if (group.Value is "true" or "false")
-                    {
-                        json.WriteBoolean(name, group.Value == "true");
-                    }
                     else
                     {
-                        json.WriteString(name, group.Value);
+                        switch (TextValue.Classify(group.ValueSpan, out var integer, out var number, out var boolean))
+                        {
+                            case TextValue.Kind.Integer:
+                                json.WriteNumber(name, integer);
+                                break;
+                            case TextValue.Kind.Real:
+                                json.WriteNumber(name, number);
+                                break;
+                            case TextValue.Kind.Boolean:
+                                json.WriteBoolean(name, boolean);
+                                break;
+                            default:
+                                json.WriteString(name, group.Value);
+                                break;
+                        }
                     }
                 }
 
@@ -67,19 +70,5 @@ internal static class ExtractedRows
         }
 
         return rows;
-    }
-
-    /// <summary>Digits with an optional sign and no leading zero (an id like 007 stays text).</summary>
-    private static bool IsInteger(string text)
-    {
-        var digits = text.StartsWith('-') ? text[1..] : text;
-        return digits.Length is > 0 and <= 19 && digits.All(char.IsAsciiDigit) && (digits.Length == 1 || digits[0] != '0');
-    }
-
-    private static bool IsDecimal(string text)
-    {
-        var digits = text.StartsWith('-') ? text[1..] : text;
-        var dot = digits.IndexOf('.', StringComparison.Ordinal);
-        return dot > 0 && dot < digits.Length - 1 && digits.Remove(dot, 1).All(char.IsAsciiDigit) && (dot == 1 || digits[0] != '0');
     }
 }

@@ -236,7 +236,7 @@ internal static class CsvParser
         return (target, at, written);
     }
 
-    /// <summary>A cell's value: empty is null; integers (without leading zeros, which are kept as text), numbers and true/false are typed.</summary>
+    /// <summary>A cell's value: empty is null; integers, numbers and true/false are typed by <see cref="TextValue"/>'s rule (007 stays text).</summary>
     private static Cell Typed(RecordBlockBuilder builder, byte[] source, Range field)
     {
         var (bytes, start, length) = Value(source, field, builder);
@@ -250,21 +250,14 @@ internal static class CsvParser
         var chars = length <= StackChars ? stackalloc char[StackChars] : (rented = ArrayPool<char>.Shared.Rent(length));
         try
         {
-            var text = chars[..Encoding.UTF8.GetChars(utf8, chars)];
-            var leadingZero = text.Length > 1 && text[0] == '0' && char.IsAsciiDigit(text[1]);
-            if (!leadingZero && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+            return TextValue.Classify(chars[..Encoding.UTF8.GetChars(utf8, chars)], out var l, out var d, out var b) switch
             {
-                // The text stays readable: a text column keeps it as written, COPY writes it without formatting.
-                return Cell.FromInteger(l, bytes, start, length);
-            }
-
-            // An integer beyond 64 bits is not a number here (a double would round it): it stays text, exactly.
-            if (!leadingZero && text.IndexOfAny(".eE") >= 0 && double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d))
-            {
-                return Cell.FromReal(d, bytes, start, length);
-            }
-
-            return bool.TryParse(text, out var b) ? Cell.FromBoolean(b) : Cell.FromText(bytes, start, length);
+                // A number's text stays readable: a text column keeps it as written, COPY writes it without formatting.
+                TextValue.Kind.Integer => Cell.FromInteger(l, bytes, start, length),
+                TextValue.Kind.Real => Cell.FromReal(d, bytes, start, length),
+                TextValue.Kind.Boolean => Cell.FromBoolean(b),
+                _ => Cell.FromText(bytes, start, length),
+            };
         }
         finally
         {
