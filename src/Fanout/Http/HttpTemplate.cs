@@ -151,62 +151,11 @@ public sealed partial class HttpTemplate
         return quoted[1..^1];
     }
 
-    /// <summary>One CSV line (RFC 4180 quoting); a quoted field that runs past the line is an error.</summary>
+    /// <summary>One CSV line (RFC 4180 quoting, as insert reads CSV); a quoted field that runs past the line is an error.</summary>
     private static List<string> SplitCsv(string line)
     {
-        var cells = new List<string>();
-        var cell = new StringBuilder();
-        var i = 0;
-        while (true)
-        {
-            if (i < line.Length && line[i] == '"')
-            {
-                i++;
-                while (true)
-                {
-                    if (i >= line.Length)
-                    {
-                        throw new FormatException("a quoted field runs past the end of the line (fields with line breaks are not supported)");
-                    }
-
-                    if (line[i] == '"')
-                    {
-                        if (i + 1 < line.Length && line[i + 1] == '"')
-                        {
-                            cell.Append('"');
-                            i += 2;
-                            continue;
-                        }
-
-                        i++;
-                        break;
-                    }
-
-                    cell.Append(line[i++]);
-                }
-
-                if (i < line.Length && line[i] != ',')
-                {
-                    throw new FormatException("text after a closing quote (a quote inside a field is written \"\")");
-                }
-            }
-            else
-            {
-                while (i < line.Length && line[i] != ',')
-                {
-                    cell.Append(line[i++]);
-                }
-            }
-
-            cells.Add(cell.ToString());
-            cell.Clear();
-            if (i >= line.Length)
-            {
-                return cells;
-            }
-
-            i++;
-        }
+        var cells = CsvScanner.SplitLine(line, (byte)',', out var unclosed);
+        return unclosed ? throw new FormatException("a quoted field runs past the end of the line (fields with line breaks are not supported)") : cells;
     }
 
     [GeneratedRegex(@"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")]

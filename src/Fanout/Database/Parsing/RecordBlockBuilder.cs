@@ -1,12 +1,14 @@
 using System.Text;
 
+using Fanout.Records;
+
 namespace Fanout.Database.Parsing;
 
 /// <summary>Builds a <see cref="RecordBlock"/>: start a record, add its fields, start the next.</summary>
 /// <param name="source">The file the records come from, for locations.</param>
 /// <param name="records">How many records to make room for.</param>
 /// <param name="fields">How many fields (all records together) to make room for.</param>
-internal sealed class RecordBlockBuilder(string source, int records = 0, int fields = 0)
+internal sealed class RecordBlockBuilder(string source, int records = 0, int fields = 0) : ICsvBuffer
 {
     private const int LinearNameSearch = 32;
     private RecordBlockStorage? _storage = RecordBlockStorage.Rent(records, fields);
@@ -154,7 +156,7 @@ internal sealed class RecordBlockBuilder(string source, int records = 0, int fie
     }
 
     /// <summary>Room for <paramref name="length"/> bytes of text that is not in the input as it stands (unescaped JSON strings, CSV cells).</summary>
-    internal (byte[] Buffer, int Start) Reserve(int length)
+    public (byte[] Buffer, int Start) Reserve(int length)
     {
         if (_spill.Length - _spillUsed < length)
         {
