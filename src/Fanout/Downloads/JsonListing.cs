@@ -109,9 +109,8 @@ internal static partial class JsonListing
 
     /// <summary>The name template filled from the entry's fields (sanitised later, as every name is).</summary>
     private static string Name(string template, JsonElement? entry, Uri url) =>
-        Placeholder().Replace(template, match =>
+        FieldTemplate.Fill(template, field =>
         {
-            var field = match.Groups[1].Value;
             if (entry is { ValueKind: JsonValueKind.Object } holder && holder.TryGetProperty(field, out var value) && value.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Null))
             {
                 // A listing's value is one name segment: its slashes and dots cannot make a path ('{album}/{id}' can).
@@ -201,7 +200,4 @@ internal static partial class JsonListing
 
     [GeneratedRegex(@"<([^>]*)>((?:\s*;\s*[^;,]+)*)")]
     private static partial Regex LinkValue();
-
-    [GeneratedRegex(@"\{([A-Za-z_][A-Za-z0-9_]*)\}")]
-    private static partial Regex Placeholder();
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Fanout.Records;
 using Fanout.Web;
 
@@ -14,7 +13,7 @@ namespace Fanout.Http;
 /// headers (which still may not hold a line break). A field the row lacks is an error of that line. The row goes into
 /// the result record as <c>input</c>, so results join back to the data.
 /// </summary>
-public sealed partial class HttpTemplate
+public sealed class HttpTemplate
 {
     private readonly Dictionary<string, string[]> _csvHeaders = new(StringComparer.Ordinal);
 
@@ -38,7 +37,7 @@ public sealed partial class HttpTemplate
     /// <summary>Whether a text holds a <c>{field}</c> placeholder.</summary>
     /// <param name="text">The text.</param>
     /// <returns>Whether it does.</returns>
-    public static bool HasPlaceholder(string text) => Placeholder().IsMatch(text ?? string.Empty);
+    public static bool HasPlaceholder(string text) => FieldTemplate.HasPlaceholder(text);
 
     /// <summary>Makes the request of one row; null for a CSV header line.</summary>
     internal HttpItem? Parse(InputLine line, HttpOptions options)
@@ -103,13 +102,9 @@ public sealed partial class HttpTemplate
     }
 
     private static string Fill(string template, Dictionary<string, string?> fields, Func<string, string> escape) =>
-        Placeholder().Replace(template, match =>
-        {
-            var name = match.Groups[1].Value;
-            return fields.TryGetValue(name, out var value)
-                ? escape(value ?? string.Empty)
-                : throw new FormatException($"the row has no field '{name}' (it has {string.Join(", ", fields.Keys)})");
-        });
+        FieldTemplate.Fill(template, name => fields.TryGetValue(name, out var value)
+            ? escape(value ?? string.Empty)
+            : throw new FormatException($"the row has no field '{name}' (it has {string.Join(", ", fields.Keys)})"));
 
     private static (Dictionary<string, string?> Fields, string Input) JsonRow(string text)
     {
@@ -157,9 +152,6 @@ public sealed partial class HttpTemplate
         var cells = CsvScanner.SplitLine(line, (byte)',', out var unclosed);
         return unclosed ? throw new FormatException("a quoted field runs past the end of the line (fields with line breaks are not supported)") : cells;
     }
-
-    [GeneratedRegex(@"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")]
-    private static partial Regex Placeholder();
 }
 
 /// <summary>Source-generated JSON for the http job (trimming-safe).</summary>
