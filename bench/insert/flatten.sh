@@ -26,7 +26,7 @@ best() {
 }
 flat_s=$(best "$work/bin/fanout" insert "$work/flat.jsonl" --db "$work/t.db" --table t -q)
 nested_s=$(best "$work/bin/fanout" insert "$work/nested.jsonl" --db "$work/t.db" --table t --flatten -q)
-rm -f "$work/t.db"; fanout insert "$work/nested.jsonl" --db "$work/t.db" --table t --flatten -q > /dev/null
+rm -f "$work/t.db"; "$work/bin/fanout" insert "$work/nested.jsonl" --db "$work/t.db" --table t --flatten -q > /dev/null
 cols=$(sqlite3 "$work/t.db" "select group_concat(name, ',') from pragma_table_info('t')")
 echo "$N rows into SQLite, best of $RUNS (columns: $cols)"
 printf '  flat rows            %7.3f s\n  nested + --flatten   %7.3f s  = %.2fx the flat load (target <= 1.3x)\n' "$flat_s" "$nested_s" "$(awk -v a="$nested_s" -v b="$flat_s" 'BEGIN { print a / b }')"
