@@ -139,7 +139,18 @@ internal static class InsertCommand
 
             if (parse.GetValue(plan))
             {
-                return await PlanAsync(inserter, sources, parse.GetValue(sample));
+                // A plan is printed (or written to -o); what only a load does has no place in it.
+                var loadOnly = new (Option Option, bool Given)[]
+                {
+                    (rejects, parse.GetValue(rejects) is not null), (common.Stats, parse.GetValue(common.Stats) is not null), (common.Report, parse.GetValue(common.Report) is not null),
+                    (common.JobLog, parse.GetValue(common.JobLog) is not null), (common.Shard, parse.GetValue(common.Shard) is not null), (common.MaxFailures, parse.GetValue(common.MaxFailures) is not null),
+                };
+                if (loadOnly.Where(o => o.Given).Select(o => $"--plan: {o.Option.Name} is for a load; a plan writes nothing but its text (-o FILE to keep it)").ToList() is { Count: > 0 } problems)
+                {
+                    throw new UsageException(problems);
+                }
+
+                return await PlanAsync(inserter, sources, parse.GetValue(sample), ValueParsers.OutputFile(parse.GetValue(common.Output), "--output"));
             }
             var rejectsPath = ValueParsers.OutputFile(parse.GetValue(rejects), "--rejects");
             var reasons = new RejectReasons();
@@ -192,7 +203,7 @@ internal static class InsertCommand
     private const int MaxReasons = 5;
 
     /// <summary>--plan: what the load would do, printed; nothing written. Exit 0 when no record would be rejected, else 1.</summary>
-    private static async Task<int> PlanAsync(Inserter inserter, IReadOnlyList<string> sources, long? sample)
+    private static async Task<int> PlanAsync(Inserter inserter, IReadOnlyList<string> sources, long? sample, string? outputPath)
     {
         InsertPlan plan;
         try
@@ -209,7 +220,9 @@ internal static class InsertCommand
         }
 
         var c = CultureInfo.InvariantCulture;
-        var output = System.Console.Out;
+        await using var file = outputPath is null ? null : AtomicFile.Create(outputPath);
+        var writer = file is null ? null : new StreamWriter(file.Stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true);
+        var output = (TextWriter?)writer ?? System.Console.Out;
         var table = Terminal.Escape(plan.Table);
         output.WriteLine(string.Create(c, $"Plan for {table} in {Terminal.Escape(inserter.Database)}: {(plan.TableExists ? "the table exists" : "the table would be created")}; nothing was written"));
         output.WriteLine(string.Create(c, $"  {plan.Records:N0} records read{(plan.Sampled ? " (the first ones: --sample)" : string.Empty)}: {plan.WouldLoad:N0} would be loaded, {plan.Rejected:N0} rejected"));
@@ -254,6 +267,14 @@ internal static class InsertCommand
                 output.WriteLine();
                 output.WriteLine("  --alter adds a column for each new field instead of rejecting its records");
             }
+        }
+
+        if (file is not null)
+        {
+            // The writer goes first (it flushes into the file), then the file takes its name.
+            await writer!.DisposeAsync();
+            await file.CommitAsync(CancellationToken.None);
+            await System.Console.Error.WriteLineAsync($"plan: {Terminal.Escape(outputPath!)}");
         }
 
         return plan.Rejected == 0 ? ExitCodes.Success : ExitCodes.SomeFailed;

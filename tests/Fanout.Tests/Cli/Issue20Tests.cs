@@ -551,6 +551,8 @@ public sealed class Issue20InsertTests(PostgresServer server)
 
         var plan = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", "new.db", "--table", "rows", "--pk", "id", "--plan"]);
         var load = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", "load.db", "--table", "rows", "--pk", "id", "--rejects", "rejects.jsonl", "-q"]);
+        var kept = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", "new.db", "--table", "rows", "--plan", "--sample", "50", "-o", "plan.txt"]);
+        var loadOnly = await FanoutCli.RunAsync(temp.Path, ["insert", "rows.jsonl", "--db", "new.db", "--table", "rows", "--plan", "--rejects", "r.jsonl", "--stats", "s.json"]);
 
         Assert.Equal(1, plan.ExitCode);
         Assert.False(File.Exists(temp.File("new.db")));
@@ -566,6 +568,16 @@ public sealed class Issue20InsertTests(PostgresServer server)
         var rejected = File.ReadAllLines(temp.File("rejects.jsonl")).Select(l => TestServer.ParseJson(l).GetProperty("location").GetString()).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(["rows.jsonl:100", "rows.jsonl:20000", "rows.jsonl:21000"], rejected);
         Assert.Equal("24997\n", ProcessRunner.Run("sqlite3", temp.File("load.db"), "select count(*) from rows"));
+
+        // -o keeps the plan's text; what only a load writes is refused, each named.
+        Assert.True(kept.ExitCode == 0, kept.ToString());
+        Assert.Empty(kept.Stdout);
+        Assert.Contains("50 records read (the first ones: --sample): 50 would be loaded, 0 rejected", File.ReadAllText(temp.File("plan.txt")), StringComparison.Ordinal);
+        Assert.False(File.Exists(temp.File("new.db")));
+        Assert.Equal(2, loadOnly.ExitCode);
+        Assert.Contains("--plan: --rejects is for a load", loadOnly.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--plan: --stats is for a load", loadOnly.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(temp.File("r.jsonl")));
     }
 
     [Fact]
