@@ -49,7 +49,6 @@ public sealed record InsertPlan
     {
         var existing = await target.ReadSchemaOnlyAsync(options.Table, cancellationToken).ConfigureAwait(false);
         existing?.CheckTypes(options);
-        var existingColumns = existing?.Columns.ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal) ?? [];
         TableSchema? schema = existing is null ? null : new TableSchema(existing.Columns);
         var statements = new List<string>();
         var added = new HashSet<string>(StringComparer.Ordinal);

@@ -31,10 +31,10 @@ internal sealed class IgnoreFiles
     /// <returns>The rules from above the root.</returns>
     public static IgnoreFiles At(string root)
     {
-        var full = Path.GetFullPath(root).TrimEnd('/');
+        var full = FullPath(root);
         var chain = new List<string>();
         string? repository = null;
-        for (var directory = full; !string.IsNullOrEmpty(directory); directory = Path.GetDirectoryName(directory))
+        for (string? directory = full; directory is not null; directory = Path.GetDirectoryName(directory))
         {
             chain.Add(directory);
             if (Path.Exists(Path.Combine(directory, ".git")))
@@ -64,7 +64,7 @@ internal sealed class IgnoreFiles
     /// <returns>The rules below it.</returns>
     public IgnoreFiles Enter(string directory)
     {
-        var full = Path.GetFullPath(directory).TrimEnd('/');
+        var full = FullPath(directory);
         var names = _repository is null ? NamesOutside : NamesInRepository;
         var frame = Load(_top, full, names.Select(n => Path.Combine(full, n)));
         return ReferenceEquals(frame, _top) ? this : new IgnoreFiles(frame, _repository);
@@ -79,12 +79,12 @@ internal sealed class IgnoreFiles
         var name = Path.GetFileName(fullPath);
         for (var frame = _top; frame is not null; frame = frame.Parent)
         {
-            if (!fullPath.StartsWith(frame.Directory, StringComparison.Ordinal) || fullPath.Length <= frame.Directory.Length || fullPath[frame.Directory.Length] != '/')
+            if (!fullPath.StartsWith(frame.Prefix, StringComparison.Ordinal) || fullPath.Length == frame.Prefix.Length)
             {
                 continue;
             }
 
-            var relative = fullPath[(frame.Directory.Length + 1)..];
+            var relative = fullPath[frame.Prefix.Length..];
             for (var i = frame.Rules.Count - 1; i >= 0; i--)
             {
                 var rule = frame.Rules[i];
@@ -162,7 +162,14 @@ internal sealed class IgnoreFiles
             }
         }
 
-        return rules.Count == 0 ? parent : new Frame(parent, directory, rules);
+        return rules.Count == 0 ? parent : new Frame(parent, directory == "/" ? "/" : directory + "/", rules);
+    }
+
+    /// <summary>A directory's full path without a trailing slash (the root stays <c>/</c>).</summary>
+    private static string FullPath(string directory)
+    {
+        var full = Path.GetFullPath(directory);
+        return full.Length > 1 ? full.TrimEnd('/') : full;
     }
 
     /// <summary>One rule of an ignore file.</summary>
@@ -172,5 +179,6 @@ internal sealed class IgnoreFiles
     /// <param name="Anchored">It has a <c>/</c>: it matches the path under its file's directory, else any name.</param>
     internal sealed record Rule(Glob Glob, bool Negated, bool DirectoryOnly, bool Anchored);
 
-    private sealed record Frame(Frame? Parent, string Directory, List<Rule> Rules);
+    /// <summary>One ignore file's (or one directory's) rules; <paramref name="Prefix"/> is its directory with a trailing slash.</summary>
+    private sealed record Frame(Frame? Parent, string Prefix, List<Rule> Rules);
 }
