@@ -139,10 +139,14 @@ internal sealed class LineGrep(Regex regex, int maxMatches, bool invert = false,
             return;
         }
 
-        if (invert || before > 0 || after > 0)
+        if (invert || ((before > 0 || after > 0) && !ContextDone))
         {
-            SearchLines(block);
-            return;
+            // With context, a line at a time until every kept match has its lines; then the fast paths count the rest.
+            block = SearchLines(block);
+            if (block.IsEmpty)
+            {
+                return;
+            }
         }
 
         if (_literal is not null)
@@ -190,11 +194,16 @@ internal sealed class LineGrep(Regex regex, int maxMatches, bool invert = false,
     /// -v and context: each line (the block's complete lines, or the last one without its newline) on its own. A kept line
     /// takes the <c>before</c> lines before it and the <c>after</c> lines after it, whatever they are.
     /// </summary>
-    private void SearchLines(ReadOnlySpan<byte> block)
+    private ReadOnlySpan<byte> SearchLines(ReadOnlySpan<byte> block)
     {
         var context = before > 0 || after > 0;
         while (!block.IsEmpty)
         {
+            if (context && !invert && ContextDone)
+            {
+                return block;
+            }
+
             var newline = block.IndexOf((byte)'\n');
             var line = newline < 0 ? block : block[..newline];
             block = newline < 0 ? [] : block[(newline + 1)..];
@@ -246,7 +255,12 @@ internal sealed class LineGrep(Regex regex, int maxMatches, bool invert = false,
                 }
             }
         }
+
+        return block;
     }
+
+    /// <summary>Whether every match to keep is kept with all its context: later lines are only counted.</summary>
+    private bool ContextDone => _matches.Count >= maxMatches && _open.Count == 0;
 
     private static string Decode(ReadOnlySpan<byte> line) => Encoding.UTF8.GetString(line).TrimEnd('\r');
 }

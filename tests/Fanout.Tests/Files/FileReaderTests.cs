@@ -171,6 +171,11 @@ public sealed class FileReaderTests
         var expected = lines.Select((text, i) => (text, i)).Where(l => regex.IsMatch(l.text) != invert).ToList();
         Assert.Equal(expected.Count, result.MatchCount);
         Assert.Equal(expected.Count, result.Matches!.Count);
+
+        // Keeping 3: once they have their context, the rest is counted on the fast paths, and still every line is.
+        var three = await ReadAsync(path, new FileReadOptions { Grep = regex, InvertMatch = invert, ContextBefore = before, ContextAfter = after, MaxMatches = 3, BufferSize = 64 });
+        Assert.Equal(expected.Count, three.MatchCount);
+        Assert.Equal(result.Matches.Take(3), three.Matches!, (a, b) => a.LineNumber == b.LineNumber && a.Text == b.Text && (a.Before ?? []).SequenceEqual(b.Before ?? []) && (a.After ?? []).SequenceEqual(b.After ?? []));
         foreach (var (match, (text, i)) in result.Matches.Zip(expected))
         {
             Assert.Equal(i + 1, match.LineNumber);
