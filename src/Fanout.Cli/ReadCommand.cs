@@ -259,8 +259,8 @@ internal static class ReadCommand
         }
 
         const int Shown = 20;
-        yield return new CountsSection($"Check against {manifest.Source}", "check", [new("unchanged", diff.Unchanged), new("changed", diff.Changed.Count), new("new", diff.New.Count), new("missing", diff.Missing.Count), new("moved", diff.Moved.Count)]);
-        foreach (var (title, json, paths) in new[] { ("Changed", "changed", diff.Changed), ("New", "new", diff.New), ("Missing", "missing", diff.Missing), ("Moved", "moved", diff.Moved.Select(m => $"{m.From} -> {m.To}").ToList()) })
+        yield return new CountsSection($"Check against {manifest.Source}", "check", [new("unchanged", diff.Unchanged), new("changed", diff.Changed.Count), new("new", diff.New.Count), new("missing", diff.Missing.Count), new("moved", diff.Moved.Count), new("not_read", diff.NotRead.Count)]);
+        foreach (var (title, json, paths) in new[] { ("Changed", "changed", diff.Changed), ("New", "new", diff.New), ("Missing", "missing", diff.Missing), ("Moved", "moved", diff.Moved.Select(m => $"{m.From} -> {m.To}").ToList()), ("Not read (on disk, left out by this run: give the options the manifest was made with)", "not_read", diff.NotRead) })
         {
             if (paths.Count > 0)
             {

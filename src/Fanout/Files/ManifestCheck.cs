@@ -140,8 +140,11 @@ public sealed class ManifestCheck
             }
         }
 
-        var missing = gone.Values.SelectMany(q => q).Order(StringComparer.Ordinal).ToList();
-        return new ManifestDiff(unchanged, [.. changed.Order(StringComparer.Ordinal)], reallyNew, missing, moved);
+        // A gone path still on disk was not read by this run (hidden, ignored, excluded or filtered), not removed.
+        var gonePaths = gone.Values.SelectMany(q => q).Order(StringComparer.Ordinal).ToList();
+        var missing = gonePaths.Where(p => !File.Exists(p)).ToList();
+        var notRead = gonePaths.Where(File.Exists).ToList();
+        return new ManifestDiff(unchanged, [.. changed.Order(StringComparer.Ordinal)], reallyNew, missing, moved) { NotRead = notRead };
     }
 }
 
@@ -149,10 +152,16 @@ public sealed class ManifestCheck
 /// <param name="Unchanged">Files as the manifest has them.</param>
 /// <param name="Changed">Same path, another digest.</param>
 /// <param name="New">Paths the manifest does not have (and not moved there).</param>
-/// <param name="Missing">Manifest paths that are gone (and not moved).</param>
+/// <param name="Missing">Manifest paths that are gone from the disk (and not moved).</param>
 /// <param name="Moved">A gone path's content at a new path.</param>
 public sealed record ManifestDiff(int Unchanged, IReadOnlyList<string> Changed, IReadOnlyList<string> New, IReadOnlyList<string> Missing, IReadOnlyList<(string From, string To)> Moved)
 {
-    /// <summary>Whether the tree is as the manifest says.</summary>
-    public bool Same => Changed.Count == 0 && New.Count == 0 && Missing.Count == 0 && Moved.Count == 0;
+    /// <summary>
+    /// Manifest paths this run did not read though they are on disk (left out as hidden or ignored, by --exclude or a
+    /// filter): not verified, so a difference, but not missing either.
+    /// </summary>
+    public IReadOnlyList<string> NotRead { get; init; } = [];
+
+    /// <summary>Whether the tree is as the manifest says (every file of it read and the same).</summary>
+    public bool Same => Changed.Count == 0 && New.Count == 0 && Missing.Count == 0 && Moved.Count == 0 && NotRead.Count == 0;
 }

@@ -56,6 +56,25 @@ public sealed class Issue20Tests
     }
 
     [Fact]
+    public async Task Issue20_Check_tells_files_left_out_by_the_walk_from_missing_ones()
+    {
+        using var temp = new TempDirectory();
+        temp.Write("d/a.txt", "a\n");
+        temp.Write("d/.env", "secret\n");
+        var manifest = await FanoutCli.RunAsync(temp.Path, ["read", "d", "--hidden", "-q", "-o", "manifest.jsonl"]);
+
+        var plain = await FanoutCli.RunAsync(temp.Path, ["read", "d", "--check", "manifest.jsonl", "-o", "now.jsonl", "--stats", "stats.json"]);
+        var same = await FanoutCli.RunAsync(temp.Path, ["read", "d", "--hidden", "--check", "manifest.jsonl", "-o", "now.jsonl"]);
+
+        Assert.True(manifest.ExitCode == 0, manifest.ToString());
+        Assert.Equal(1, plain.ExitCode);
+        var check = TestServer.ParseJson(File.ReadAllText(temp.File("stats.json"))).GetProperty("check");
+        Assert.Equal((1, 0, 1), (check.GetProperty("unchanged").GetInt32(), check.GetProperty("missing").GetInt32(), check.GetProperty("not_read").GetInt32()));
+        Assert.Contains("d/.env", plain.Stderr, StringComparison.Ordinal);
+        Assert.True(same.ExitCode == 0, same.ToString());
+    }
+
+    [Fact]
     public async Task Issue20_Check_refuses_a_bad_manifest_and_a_different_hash_with_the_reason()
     {
         using var temp = new TempDirectory();
