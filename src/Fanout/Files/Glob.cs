@@ -6,7 +6,8 @@ namespace Fanout.Files;
 /// <summary>
 /// Shell-style path patterns: <c>*</c> and <c>?</c> within one path segment, <c>[abc]</c> classes,
 /// and <c>**</c> as a whole segment for any number of directories; <c>\</c> makes the next character plain
-/// (<c>\*</c>, <c>\#</c>), as in shells and ignore files.
+/// (<c>\*</c>, <c>\#</c>), as in shells and ignore files. Matched without backtracking (time linear in the path's
+/// length): an ignore file is input, and <c>*a*a*a*a*b</c> against a long name must not stall a walk.
 /// </summary>
 internal sealed class Glob
 {
@@ -76,7 +77,7 @@ internal sealed class Glob
         }
 
         regex.Append('$');
-        return new Glob(pattern, new Regex(regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.Compiled));
+        return new Glob(pattern, new Regex(regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.NonBacktracking));
     }
 
     public bool IsMatch(string relativePath) => _regex.IsMatch(relativePath);

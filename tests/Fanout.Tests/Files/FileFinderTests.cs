@@ -173,4 +173,16 @@ public sealed class FileFinderTests : IDisposable
         Assert.DoesNotContain("src/c.cs", found);
         Assert.Contains("src/node_modules/n.js", found);
     }
+
+    [Fact]
+    public async Task FindAsync_a_hostile_ignore_pattern_does_not_stall_the_walk()
+    {
+        // With a backtracking matcher this pattern against a 200-character name takes longer than anyone waits.
+        Write(".ignore", string.Concat(Enumerable.Repeat("*a", 14)) + "*b\n");
+        Write(new string('a', 200), "x");
+
+        var found = await Task.Run(() => FindAsync([_temp.Path])).WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Contains(new string('a', 200), found.Select(Rel));
+    }
 }
