@@ -151,7 +151,9 @@ internal sealed class IgnoreFiles
         {
             try
             {
-                if (File.Exists(file))
+                // Only a regular file: a FIFO named .gitignore would block the walk for ever, a link could lead to /dev/zero
+                // (git does not follow a symbolic link there either).
+                if (FileKind.Of(file) == FileKind.Kind.Regular)
                 {
                     rules.AddRange(Parse(File.ReadLines(file)));
                 }

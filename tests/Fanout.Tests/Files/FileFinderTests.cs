@@ -185,4 +185,17 @@ public sealed class FileFinderTests : IDisposable
 
         Assert.Contains(new string('a', 200), found.Select(Rel));
     }
+
+    [Fact]
+    public async Task FindAsync_an_ignore_file_that_is_a_fifo_or_a_link_is_not_read()
+    {
+        ProcessRunner.Run("mkfifo", _temp.File(".ignore"));
+        Directory.CreateDirectory(_temp.File("src/.git"));
+        File.CreateSymbolicLink(_temp.File("src/.gitignore"), "/dev/zero");
+
+        var found = await Task.Run(() => FindAsync([_temp.Path])).WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Contains("src/c.cs", found.Select(Rel));
+        Assert.Contains("a.log", found.Select(Rel));
+    }
 }
