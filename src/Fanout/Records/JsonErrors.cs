@@ -7,15 +7,20 @@ internal static class JsonErrors
 {
     public static string Describe(JsonException exception)
     {
-        var message = exception.Message;
-        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        if (cut > 0)
-        {
-            message = message[..cut];
-        }
-
+        var message = Message(exception);
         return exception.BytePositionInLine is { } column
             ? $"invalid JSON at column {column + 1}: {message}"
             : $"invalid JSON: {message}";
+    }
+
+    /// <summary>The parser's words without its position suffix (" LineNumber: 0 | BytePositionInLine: 5.").</summary>
+    /// <param name="exception">The parse error.</param>
+    /// <returns>What is wrong.</returns>
+    public static string Message(JsonException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var message = exception.Message;
+        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 
 namespace Fanout.Records;
@@ -18,6 +17,7 @@ internal sealed class JsonRecordsInput : ReadOnlyStream
     private readonly string _name;
     private readonly Stream _inner;
     private readonly string[] _path;
+    private readonly string _recordsAt;
     private readonly ArrayBufferWriter<byte> _out = new(StartBytes);
     private byte[] _in = new byte[StartBytes];
     private int _inStart;
@@ -32,11 +32,12 @@ internal sealed class JsonRecordsInput : ReadOnlyStream
     private int _matched;
     private long _records;
 
-    private JsonRecordsInput(string name, Stream inner, string[] path)
+    private JsonRecordsInput(string name, Stream inner, string? recordsAt)
     {
         _name = name;
         _inner = inner;
-        _path = path;
+        _recordsAt = recordsAt ?? string.Empty;
+        _path = recordsAt is null ? [] : recordsAt.Split('.');
     }
 
     private enum Stage
@@ -55,7 +56,7 @@ internal sealed class JsonRecordsInput : ReadOnlyStream
     /// <param name="recordsAt">The dotted path of object fields that leads to the array (<c>data</c>, <c>result.items</c>); <see langword="null"/> for a top-level array or JSON lines.</param>
     /// <returns>A stream of JSON lines.</returns>
     public static Stream Wrap(string name, Stream inner, string? recordsAt) =>
-        new JsonRecordsInput(name, inner, recordsAt is null ? [] : recordsAt.Split('.'));
+        new JsonRecordsInput(name, inner, recordsAt);
 
     public override int Read(Span<byte> buffer)
     {
@@ -232,12 +233,12 @@ internal sealed class JsonRecordsInput : ReadOnlyStream
         }
         catch (JsonException) when (_eof && _stage == Stage.Elements)
         {
-            throw Problem($"the document ends inside its array after {_records} records: cut short?");
+            throw CutShort();
         }
         catch (JsonException ex)
         {
             // The reader counts lines from the start of what it was given.
-            throw new FormatException($"{_name}:{_line + (ex.LineNumber ?? 0)}: not a JSON document of records ({FirstSentence(ex.Message)})", ex);
+            throw new FormatException($"{_name}:{_line + (ex.LineNumber ?? 0)}: not a JSON document of records ({JsonErrors.Message(ex)})", ex);
         }
 
         var consumed = (int)reader.BytesConsumed;
@@ -261,9 +262,9 @@ internal sealed class JsonRecordsInput : ReadOnlyStream
                 _stage = Stage.Elements;
                 return true;
             case Stage.Navigate when reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == _matched:
-                throw Problem($"--records-at {string.Join('.', _path)}: no field '{_path[_matched]}'{(_matched == 0 ? string.Empty : $" in '{string.Join('.', _path[.._matched])}'")}");
+                throw Problem($"--records-at {_recordsAt}: no field '{_path[_matched]}'{(_matched == 0 ? string.Empty : $" in '{string.Join('.', _path[.._matched])}'")}");
             case Stage.Navigate when reader.CurrentDepth == 0 && reader.TokenType != JsonTokenType.StartObject:
-                throw Problem($"--records-at {string.Join('.', _path)}: the document is not an object");
+                throw Problem($"--records-at {_recordsAt}: the document is not an object");
             case Stage.Navigate when reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == _matched + 1:
                 var found = reader.ValueTextEquals(_path[_matched]);
                 var value = reader;
@@ -286,7 +287,7 @@ internal sealed class JsonRecordsInput : ReadOnlyStream
                 var last = _matched == _path.Length - 1;
                 if (value.TokenType != (last ? JsonTokenType.StartArray : JsonTokenType.StartObject))
                 {
-                    throw Problem($"--records-at {string.Join('.', _path)}: '{string.Join('.', _path[..(_matched + 1)])}' is {Describe(value.TokenType)}, not {(last ? "an array" : "an object")}");
+                    throw Problem($"--records-at {_recordsAt}: '{string.Join('.', _path[..(_matched + 1)])}' is {Describe(value.TokenType)}, not {(last ? "an array" : "an object")}");
                 }
 
                 reader = value;
@@ -363,15 +364,15 @@ internal sealed class JsonRecordsInput : ReadOnlyStream
     {
         if (_stage is Stage.Navigate or Stage.Elements)
         {
-            throw Problem(_stage == Stage.Elements
-                ? $"the document ends inside its array after {_records} records: cut short?"
-                : _path.Length == 0 ? "the document ends before its array" : $"--records-at {string.Join('.', _path)}: the document ends before that array");
+            throw _stage == Stage.Elements ? CutShort() : Problem(_path.Length == 0 ? "the document ends before its array" : $"--records-at {_recordsAt}: the document ends before that array");
         }
 
         _stage = Stage.Done;
     }
 
     private FormatException Problem(string message) => new($"{_name}:{_line}: {message}");
+
+    private FormatException CutShort() => Problem($"the document ends inside its array after {_records} records: cut short?");
 
     private static string Describe(JsonTokenType type) => type switch
     {
@@ -382,10 +383,4 @@ internal sealed class JsonRecordsInput : ReadOnlyStream
         JsonTokenType.True or JsonTokenType.False => "a boolean",
         _ => "null",
     };
-
-    private static string FirstSentence(string message)
-    {
-        var end = message.IndexOf(". ", StringComparison.Ordinal);
-        return end < 0 ? message.TrimEnd('.') : message[..end];
-    }
 }
