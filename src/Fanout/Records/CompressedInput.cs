@@ -51,7 +51,7 @@ internal static class CompressedInput
             }
             catch (Exception ex) when (ex is ZstdSharp.ZstdException or EndOfStreamException or InvalidDataException)
             {
-                throw new FormatException($"{name}: the zstd file is cut short or damaged ({ex.Message}); nothing after that can be read", ex);
+                throw Damaged(ex);
             }
         }
 
@@ -63,9 +63,11 @@ internal static class CompressedInput
             }
             catch (Exception ex) when (ex is ZstdSharp.ZstdException or EndOfStreamException or InvalidDataException)
             {
-                throw new FormatException($"{name}: the zstd file is cut short or damaged ({ex.Message}); nothing after that can be read", ex);
+                throw Damaged(ex);
             }
         }
+
+        private FormatException Damaged(Exception ex) => new($"{name}: the zstd file is cut short or damaged ({ex.Message}); nothing after that can be read", ex);
 
         protected override void Dispose(bool disposing)
         {
@@ -101,7 +103,7 @@ internal static class CompressedInput
             }
             catch (InvalidDataException ex)
             {
-                throw new FormatException($"{name}: not a whole gzip stream ({ex.Message})", ex);
+                throw Damaged(ex);
             }
 
             return Counted(buffer[..read]);
@@ -116,7 +118,7 @@ internal static class CompressedInput
             }
             catch (InvalidDataException ex)
             {
-                throw new FormatException($"{name}: not a whole gzip stream ({ex.Message})", ex);
+                throw Damaged(ex);
             }
 
             return Counted(buffer.Span[..read]);
@@ -132,6 +134,8 @@ internal static class CompressedInput
 
             base.Dispose(disposing);
         }
+
+        private FormatException Damaged(InvalidDataException ex) => new($"{name}: not a whole gzip stream ({ex.Message})", ex);
 
         private int Counted(ReadOnlySpan<byte> output)
         {
