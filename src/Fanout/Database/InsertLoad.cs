@@ -141,7 +141,7 @@ internal sealed class InsertLoad
                 await WriteAsync(full, index++).ConfigureAwait(false);
             }
 
-            await foreach (var block in ParseAsync(sources, format, _options, Delimiter, openStandardInput, stopToken).ConfigureAwait(false))
+            await foreach (var block in ParseAsync(sources, format, _options, openStandardInput, stopToken).ConfigureAwait(false))
             {
                 for (var i = 0; i < block.Count && !stopped; i++)
                 {
@@ -452,7 +452,6 @@ internal sealed class InsertLoad
         IReadOnlyList<string> sources,
         InsertFormat format,
         InsertOptions options,
-        Func<string, byte> delimiter,
         Func<Stream> openStandardInput,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -467,7 +466,7 @@ internal sealed class InsertLoad
         var flatten = options.Flatten;
         var parsers = Environment.ProcessorCount;
         var pool = new WorkPoolOptions { Concurrency = parsers, PreserveOrder = true, OrderWindow = parsers * 4 };
-        var jobs = format == InsertFormat.Csv ? WithHeadersAsync(chunks, delimiter) : chunks.Select(chunk => new ParseJob(chunk, null, flatten));
+        var jobs = format == InsertFormat.Csv ? WithHeadersAsync(chunks, source => Delimiter(options, source)) : chunks.Select(chunk => new ParseJob(chunk, null, flatten));
         await foreach (var result in WorkPool.RunAsync(jobs, static (ParseJob job, CancellationToken _) => ValueTask.FromResult(job.Parse()), job => $"{job.Chunk.Source}:{job.Chunk.FirstLine}", pool, cancellationToken).ConfigureAwait(false))
         {
             if (result.Value is { } block)
@@ -483,13 +482,7 @@ internal sealed class InsertLoad
     }
 
     /// <summary>The byte between a source's fields: --delimiter, else a tab for a .tsv file, else a comma.</summary>
-    private byte Delimiter(string source) => DelimiterOf(_options, source);
-
-    /// <summary>The byte between a source's fields under these options.</summary>
-    /// <param name="options">--delimiter.</param>
-    /// <param name="source">The source's name.</param>
-    /// <returns>The delimiter.</returns>
-    internal static byte DelimiterOf(InsertOptions options, string source) =>
+    private static byte Delimiter(InsertOptions options, string source) =>
         options.Delimiter is { } chosen ? (byte)chosen
         : source.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) || source.EndsWith(".tsv.gz", StringComparison.OrdinalIgnoreCase) ? (byte)'\t'
         : (byte)',';

@@ -45,7 +45,7 @@ public sealed record InsertPlan
     public const int KeptRejects = 10;
 
     /// <summary>Works the plan out: reads the table's columns (read-only) and the records (or the first <paramref name="sample"/>).</summary>
-    internal static async Task<InsertPlan> BuildAsync(DatabaseTarget target, InsertOptions options, IReadOnlyList<string> sources, InsertFormat format, int chunkRows, long? sample, Func<string, byte> delimiter, Func<Stream> openStandardInput, CancellationToken cancellationToken)
+    internal static async Task<InsertPlan> BuildAsync(DatabaseTarget target, InsertOptions options, IReadOnlyList<string> sources, InsertFormat format, int chunkRows, long? sample, Func<Stream> openStandardInput, CancellationToken cancellationToken)
     {
         var existing = await target.ReadSchemaOnlyAsync(options.Table, cancellationToken).ConfigureAwait(false);
         existing?.CheckTypes(options);
@@ -112,7 +112,7 @@ public sealed record InsertPlan
             held.Clear();
         }
 
-        await foreach (var block in InsertLoad.ParseAsync(sources, format, options, delimiter, openStandardInput, cancellationToken).ConfigureAwait(false))
+        await foreach (var block in InsertLoad.ParseAsync(sources, format, options, openStandardInput, cancellationToken).ConfigureAwait(false))
         {
             held.Add(block);
             for (var i = 0; i < block.Count && !sampled; i++)

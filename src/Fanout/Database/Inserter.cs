@@ -143,7 +143,7 @@ public sealed class Inserter
         ArgumentNullException.ThrowIfNull(sources);
         ArgumentNullException.ThrowIfNull(openStandardInput);
         var format = FormatOf(sources);
-        return InsertPlan.BuildAsync(_target, Options, sources, format, InsertLoad.ChunkRowsFor(BatchSizeFor(format)), sample, source => InsertLoad.DelimiterOf(Options, source), openStandardInput, cancellationToken);
+        return InsertPlan.BuildAsync(_target, Options, sources, format, InsertLoad.ChunkRowsFor(BatchSizeFor(format)), sample, openStandardInput, cancellationToken);
     }
 
     /// <summary>Writes the output record of one chunk.</summary>
