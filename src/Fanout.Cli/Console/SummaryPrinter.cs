@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Fanout.Engine;
+using Fanout.Records;
 
 namespace Fanout.Cli.Console;
 
@@ -108,7 +109,7 @@ internal static class SummaryPrinter
         var file = Records.AtomicFile.Create(path);
         await using (file)
         {
-            await using (var json = new Utf8JsonWriter(file.Stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            await using (var json = new Utf8JsonWriter(file.Stream, JsonText.Readable with { Indented = true }))
             {
                 json.WriteStartObject();
                 json.WriteNumber("schema", StatsSchema);

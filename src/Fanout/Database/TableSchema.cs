@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Fanout.Database.Parsing;
+using Fanout.Records;
 
 namespace Fanout.Database;
 
@@ -302,7 +303,7 @@ internal sealed class TableSchema
     private static Cell JsonString(ReadOnlySpan<byte> utf8)
     {
         var buffer = new ArrayBufferWriter<byte>(utf8.Length + 2);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var writer = new Utf8JsonWriter(buffer, JsonText.Readable))
         {
             writer.WriteStringValue(utf8);
         }

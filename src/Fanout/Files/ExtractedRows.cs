@@ -31,7 +31,7 @@ internal static class ExtractedRows
             }
 
             buffer.ResetWrittenCount();
-            using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            using (var json = new Utf8JsonWriter(buffer, JsonText.Readable))
             {
                 json.WriteStartObject();
                 json.WriteString("path", path);

@@ -53,7 +53,7 @@ internal static class FileReadRecord
         }
 
         var buffer = new ArrayBufferWriter<byte>();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var json = new Utf8JsonWriter(buffer, JsonText.Readable))
         {
             json.WriteStartArray();
             foreach (var match in matches)

@@ -280,7 +280,7 @@ public sealed class HttpCaller : IWorkHandler<HttpItem, HttpResult>, IDisposable
             var reader = new Utf8JsonReader(bytes);
             using var document = JsonDocument.ParseValue(ref reader);
             var output = new ArrayBufferWriter<byte>(bytes.Length);
-            using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            using (var writer = new Utf8JsonWriter(output, JsonText.Readable))
             {
                 document.RootElement.WriteTo(writer);
             }

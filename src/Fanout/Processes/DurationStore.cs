@@ -86,7 +86,7 @@ public sealed class DurationStore
         var file = AtomicFile.Create(path);
         await using (file.ConfigureAwait(false))
         {
-            await using (var json = new Utf8JsonWriter(file.Stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            await using (var json = new Utf8JsonWriter(file.Stream, JsonText.Readable with { Indented = true }))
             {
                 json.WriteStartObject();
                 json.WriteStartObject("tests");

@@ -24,7 +24,7 @@ public sealed class JobLog : IDisposable
     {
         _stream = stream;
         _time = time;
-        _json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        _json = new Utf8JsonWriter(stream, JsonText.Readable);
         _lastSync = time.GetTimestamp();
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Fanout.Records;
@@ -6,12 +5,7 @@ namespace Fanout.Records;
 /// <summary>One compact JSON object per line, UTF-8.</summary>
 internal sealed class JsonlRecordWriter : RecordWriter
 {
-    private static readonly JsonWriterOptions WriterOptions = new()
-    {
-        // Keep non-ASCII text readable; still escapes what JSON requires.
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        SkipValidation = true,
-    };
+    private static readonly JsonWriterOptions WriterOptions = JsonText.Readable with { SkipValidation = true };
 
     private readonly Stream _output;
     private readonly bool _leaveOpen;
