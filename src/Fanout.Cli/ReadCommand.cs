@@ -102,18 +102,21 @@ internal static class ReadCommand
         command.SetAction(async (parse, _) =>
         {
             var settings = common.Validate(parse);
-            Regex? regex = null;
-            if (parse.GetValue(grep) is { } pattern)
+            // -i applies to both patterns; a pattern that is not a .NET regex is a usage error naming its option.
+            var caseOption = parse.GetValue(ignoreCase) ? RegexOptions.IgnoreCase : RegexOptions.None;
+            Regex Pattern(string option, string text, RegexOptions options, TimeSpan timeout)
             {
                 try
                 {
-                    regex = new Regex(pattern, RegexOptions.Multiline | RegexOptions.CultureInvariant | RegexOptions.Compiled | (parse.GetValue(ignoreCase) ? RegexOptions.IgnoreCase : RegexOptions.None));
+                    return new Regex(text, options | RegexOptions.CultureInvariant | caseOption, timeout);
                 }
                 catch (ArgumentException ex)
                 {
-                    throw new UsageException($"--grep: {ex.Message}");
+                    throw new UsageException($"{option}: {ex.Message}");
                 }
             }
+
+            var regex = parse.GetValue(grep) is { } pattern ? Pattern("--grep", pattern, RegexOptions.Multiline | RegexOptions.Compiled, Regex.InfiniteMatchTimeout) : null;
 
             if (parse.GetValue(maxMatches) < 0)
             {
@@ -145,22 +148,14 @@ internal static class ReadCommand
             Regex? rowPattern = null;
             if (parse.GetValue(extract) is { } extractText)
             {
-                try
-                {
-                    rowPattern = new Regex(extractText, RegexOptions.CultureInvariant | (parse.GetValue(ignoreCase) ? RegexOptions.IgnoreCase : RegexOptions.None), TimeSpan.FromSeconds(1));
-                }
-                catch (ArgumentException ex)
-                {
-                    throw new UsageException($"--extract: {ex.Message}");
-                }
-
+                rowPattern = Pattern("--extract", extractText, RegexOptions.None, TimeSpan.FromSeconds(1));
                 var named = rowPattern.GetGroupNames().Where(n => !n.All(char.IsAsciiDigit)).ToList();
                 if (named.Count == 0)
                 {
                     throw new UsageException("--extract: the regex has no named groups; name what each row keeps, e.g. (?<level>[A-Z]+)");
                 }
 
-                if (named.FirstOrDefault(n => n is "path" or "line") is { } reserved)
+                if (named.FirstOrDefault(FileReadOptions.ExtractRowFields.Contains) is { } reserved)
                 {
                     throw new UsageException($"--extract: the group name '{reserved}' is a field every row has; choose another");
                 }

@@ -14,9 +14,6 @@ namespace Fanout.Files;
 /// </summary>
 internal static class ExtractedRows
 {
-    /// <summary>The names a pattern's groups may not take: the fields every row has.</summary>
-    public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.Ordinal) { "path", "line" };
-
     public static IReadOnlyList<string> Of(Regex pattern, string path, IReadOnlyList<FileMatch> lines)
     {
         var names = pattern.GetGroupNames().Where(n => !int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out _)).ToArray();

@@ -39,6 +39,9 @@ public sealed record FileReadOptions
     /// </summary>
     public Regex? Extract { get; init; }
 
+    /// <summary>The fields every <see cref="Extract"/> row has, which its groups may not be named.</summary>
+    public static IReadOnlySet<string> ExtractRowFields { get; } = new HashSet<string>(StringComparer.Ordinal) { "path", "line" };
+
     /// <summary>Only files of at least this many bytes (<c>--size +1M</c>); null for no lower bound.</summary>
     public long? MinSize { get; init; }
 
