@@ -75,14 +75,7 @@ public sealed class RunThreshold
     {
         ArgumentNullException.ThrowIfNull(stats);
         var seen = _measure(stats);
-        var passed = _op switch
-        {
-            "<" => seen < _limit,
-            "<=" => seen <= _limit,
-            ">" => seen > _limit,
-            _ => seen >= _limit,
-        };
-        return (passed, _format(seen));
+        return (Comparison.Holds(seen, _op, _limit), _format(seen));
     }
 
     private static double Number(string value, string text) =>

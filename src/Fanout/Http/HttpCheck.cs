@@ -64,7 +64,7 @@ public sealed class HttpCheck
             var (op, value) = SplitOperator(trimmed["latency".Length..], trimmed, "latency<300ms");
             // A bare number is milliseconds here.
             var limit = Engine.DurationFormat.Milliseconds(value, bare: 1.0) ?? throw new FormatException($"'{text}': '{value}' is not a duration (300ms, 1.5s)");
-            return new HttpCheck(trimmed, isStatus: false, input => Compare(input.Latency.TotalMilliseconds, op, limit) ? null
+            return new HttpCheck(trimmed, isStatus: false, input => Engine.Comparison.Holds(input.Latency.TotalMilliseconds, op, limit) ? null
                 : string.Create(CultureInfo.InvariantCulture, $"expected {trimmed}, took {input.Latency.TotalMilliseconds:0.#} ms"));
         }
 
@@ -161,26 +161,11 @@ public sealed class HttpCheck
             "=" => (seen, n) => isNumber && n is { } x ? x == number : seen == value,
             "!=" => (seen, n) => isNumber && n is { } x ? x != number : seen != value,
             _ when !isNumber => throw new FormatException($"'{text}': {op} compares numbers, and '{value}' is not one"),
-            _ => (_, n) => n is { } x && Compare(x, op, number),
+            _ => (_, n) => n is { } x && Engine.Comparison.Holds(x, op, number),
         };
     }
 
-    private static bool Compare(double seen, string op, double limit) => op switch
-    {
-        ">" => seen > limit,
-        ">=" => seen >= limit,
-        "<" => seen < limit,
-        "<=" => seen <= limit,
-        "=" => seen == limit,
-        "!=" => seen != limit,
-        _ => false,
-    };
-
-    private static int OperatorAt(string text)
-    {
-        var at = text.IndexOfAny(['=', '!', '>', '<', '~']);
-        return at;
-    }
+    private static int OperatorAt(string text) => text.IndexOfAny(['=', '!', '>', '<', '~']);
 
     private static (string Op, string Value) SplitOperator(string rest, string text, string example)
     {
